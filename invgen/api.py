@@ -1,0 +1,202 @@
+"""The Python API: build components from specs and reconstruct an observation.
+
+>>> import invgen
+>>> result = invgen.reconstruct(observation, generator="toy", forward=["blur:sigma=2"], preset="brgm")
+>>> result.image.shape        # [B, C, H, W] in [-1, 1]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from invgen.forward import Chain, chain
+from invgen.interfaces import ForwardModel, Generator, Loss, Prior
+from invgen.io import InputError, load_image
+from invgen.objective import Objective
+from invgen.plugins import manager, registry
+from invgen.registry import spec_of
+from invgen.solvers.map import MAPSettings, Progress, solve_map
+from invgen.spec import SpecError, parse_spec
+
+ForwardSpec = str | ForwardModel | Sequence[str | ForwardModel]
+
+
+def build_generator(spec: str | Generator) -> Generator:
+    """A generator from a spec such as ``"toy:size=32"`` (objects pass through), in eval mode."""
+    built = registry().build("generator", spec)
+    return built.eval().requires_grad_(False)
+
+
+def build_forward(spec: ForwardSpec) -> ForwardModel:
+    """A forward model from a spec; a list of specs gives a :class:`~invgen.forward.Chain`."""
+    if isinstance(spec, (list, tuple)):
+        return chain([build_forward(part) for part in spec])
+    return registry().build("forward", spec)
+
+
+def build_loss(spec: str | Loss) -> Loss:
+    """A data term from a spec such as ``"pixel:sigma=0.05"`` (objects pass through)."""
+    return registry().build("loss", spec)
+
+
+def build_prior(spec: str | Prior) -> Prior:
+    """A prior term from a spec such as ``"colinear:weight=0.05"`` (objects pass through)."""
+    return registry().build("prior", spec)
+
+
+def select_terms(
+    preset: str | None, losses: Sequence[str | Loss] | None, priors: Sequence[str | Prior] | None
+) -> tuple[list[str | Loss], list[str | Prior], bool]:
+    """Merge a preset with explicit terms: an explicit term replaces the preset's term of the same name.
+
+    Without a preset or terms, the ``brgm`` preset is used when a plugin registers it.
+    """
+    losses, priors = list(losses or []), list(priors or [])
+    if preset is None and not losses and not priors:
+        if "brgm" not in registry().presets:
+            raise SpecError("no loss or prior given and no 'brgm' preset installed: pass --loss/--prior or --preset")
+        preset = "brgm"
+    if preset is None:
+        return losses, priors, False
+    chosen = registry().preset(preset)
+    return _override(list(chosen.losses), losses), _override(list(chosen.priors), priors), chosen.tie_layers
+
+
+def _override(defaults: list[Any], explicit: list[Any]) -> list[Any]:
+    names = {_term_name(term) for term in explicit}
+    return [term for term in defaults if _term_name(term) not in names] + explicit
+
+
+def _term_name(term: Any) -> str:
+    if isinstance(term, str):
+        return parse_spec(term).name
+    info = getattr(term, "spec_info", None)
+    return info.name if info is not None else type(term).__name__
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a one-line error."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    chosen = torch.device(device)
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise SpecError("device 'cuda' requested but no CUDA GPU is available: use --device cpu or auto")
+    return chosen
+
+
+def as_batch(observed: Tensor | str | Path, channels: int) -> Tensor:
+    """An observation as ``[B, C, H, W]`` float: tensors are taken as they are, paths are read."""
+    if isinstance(observed, (str, Path)):
+        return load_image(observed, channels)
+    if observed.dim() == 3:
+        observed = observed.unsqueeze(0)
+    if observed.dim() != 4:
+        raise InputError(f"an observation must be [C, H, W] or [B, C, H, W], got shape {tuple(observed.shape)}")
+    return observed.float() if not observed.is_floating_point() else observed
+
+
+def check_observation(observation: Tensor, generator: Generator, forward: ForwardModel) -> None:
+    """A one-line error unless the observation has the shape that f(G(w)) has."""
+    try:
+        expected = tuple(forward.output_shape(generator.image_shape))
+    except ValueError as error:
+        raise SpecError(f"forward model {forward.spec!r} cannot take {_shape(generator.image_shape)} images: {error}") from None
+    if tuple(observation.shape[1:]) != expected:
+        raise InputError(
+            f"the observation is {_shape(observation.shape[1:])} but {generator.spec!r} "
+            f"({_shape(generator.image_shape)}) through {forward.spec!r} gives {_shape(expected)}; "
+            "resize it, or pass a clean image with --simulate"
+        )
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "x".join(str(int(s)) for s in shape)
+
+
+@dataclass
+class Reconstruction:
+    """What :func:`reconstruct` returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU."""
+
+    image: Tensor
+    observation: Tensor
+    prediction: Tensor
+    latent: Tensor
+    objective: Tensor
+    history: dict[str, list[float]]
+    config: dict[str, Any]
+    mask: Tensor | None = None
+    ground_truth: Tensor | None = None
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+def reconstruct(
+    observed: Tensor | str | Path,
+    generator: str | Generator,
+    forward: ForwardSpec = "identity",
+    losses: Sequence[str | Loss] | None = None,
+    priors: Sequence[str | Prior] | None = None,
+    preset: str | None = None,
+    steps: int = 200,
+    lr: float = 0.05,
+    schedule: str = "cosine",
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    ground_truth: Tensor | None = None,
+    init: Tensor | None = None,
+    callback: Callable[[Progress], None] | None = None,
+) -> Reconstruction:
+    """MAP reconstruction of ``observed`` (``[C, H, W]``, ``[B, C, H, W]`` or an image path).
+
+    ``forward`` is a spec, a forward model or a list of them (applied in order). Terms come
+    from ``preset`` and/or ``losses``/``priors`` (see :func:`select_terms`). With
+    ``ground_truth`` (clean images ``[B, C, H, W]``) the result carries PSNR/SSIM/RMSE/LPIPS.
+    """
+    loss_terms, prior_terms, tie_layers = select_terms(preset, losses, priors)
+    settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, tie_layers=tie_layers)
+    target = resolve_device(device)
+    gen = build_generator(generator).to(target)
+    fwd = chain(build_forward(forward))
+    built_losses, built_priors = [build_loss(t) for t in loss_terms], [build_prior(t) for t in prior_terms]
+    observation = as_batch(observed, gen.channels)
+    check_observation(observation, gen, fwd)
+    objective = Objective(gen, fwd.to(target), [t.to(target) for t in built_losses],
+                          [t.to(target) for t in built_priors], observation.to(target))
+    started = time.perf_counter()
+    result = solve_map(objective, settings, init=None if init is None else init.to(target), callback=callback)
+    seconds = time.perf_counter() - started
+    config = run_config(gen, fwd, built_losses, built_priors, preset, settings, target)
+    reconstruction = Reconstruction(
+        image=result.image.cpu(), observation=observation.cpu(), prediction=result.prediction.cpu(),
+        latent=result.latent.cpu(), objective=result.objective.cpu(), history=result.history, config=config,
+        mask=None if objective.mask is None else objective.mask.cpu(), interrupted=result.interrupted,
+        seconds=seconds,
+    )
+    if ground_truth is not None:
+        from invgen.metrics import all_metrics
+
+        reconstruction.ground_truth = ground_truth.cpu()
+        reconstruction.metrics = all_metrics(reconstruction.image, reconstruction.ground_truth)
+    return reconstruction
+
+
+def run_config(gen: Generator, fwd: Chain, losses: Sequence[Loss], priors: Sequence[Prior], preset: str | None,
+               settings: MAPSettings, device: torch.device) -> dict[str, Any]:
+    """Everything needed to repeat a run: specs, solver settings, device and versions."""
+    return {
+        "generator": spec_of(gen),
+        "forward": [spec_of(part) for part in fwd.parts],
+        "losses": [spec_of(term) for term in losses],
+        "priors": [spec_of(term) for term in priors],
+        "preset": preset,
+        "solver": {"method": "map", **settings.__dict__},
+        "device": str(device),
+        "versions": {"torch": torch.__version__, **{name: v for name, v in manager().versions.items()}},
+    }

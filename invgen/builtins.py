@@ -1,0 +1,29 @@
+"""Components that ship with the core itself (registered like any plugin, under ``invgen.builtins``)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from invgen.hookspecs import hookimpl
+from invgen.params import Param
+
+
+@hookimpl
+def register_generators(register: Callable[..., None]) -> None:
+    register(
+        "toy",
+        "invgen.testing.toy:ToyGenerator",
+        params=(
+            Param("size", "int", 16, "image size in pixels (a power of two)", min=4, max=256),
+            Param("channels", "int", 1, "image channels", min=1, max=4),
+            Param("layers", "int", 4, "number of latent layers L", min=1, max=32),
+            Param("dim", "int", 8, "latent dimension D", min=1, max=512),
+            Param("seed", "int", 0, "seed of the fixed random weights", min=0),
+        ),
+        summary="a small fixed random decoder with a known latent, for tests and demos",
+    )
+
+
+@hookimpl
+def register_forward_models(register: Callable[..., None]) -> None:
+    register("identity", "invgen.forward:Identity", summary="no corruption: the observation is the image")

@@ -1,0 +1,50 @@
+"""The hooks a plugin may implement (pluggy project name ``invgen``).
+
+Each ``register_*`` hook receives a ``register`` callable bound to the calling plugin; see
+``docs/hooks.md`` for its arguments and an example. Hook modules must not import torch at
+import time, so that listing components stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("invgen")
+hookimpl = pluggy.HookimplMarker("invgen")
+
+
+@hookspec
+def register_generators(register: Callable[..., None]) -> None:
+    """Register generators: ``register(name, factory, params=(), summary="")``."""
+
+
+@hookspec
+def register_forward_models(register: Callable[..., None]) -> None:
+    """Register forward (corruption) models: ``register(name, factory, params=(), summary="")``."""
+
+
+@hookspec
+def register_losses(register: Callable[..., None]) -> None:
+    """Register data terms comparing f(G(w)) with the observation: ``register(name, factory, ...)``."""
+
+
+@hookspec
+def register_priors(register: Callable[..., None]) -> None:
+    """Register prior terms on the latent w: ``register(name, factory, params=(), summary="")``."""
+
+
+@hookspec
+def register_presets(register: Callable[..., None]) -> None:
+    """Register objective presets: ``register(name, losses=[...], priors=[...], summary="", tie_layers=False)``."""
+
+
+@hookspec
+def register_weights(register: Callable[..., None]) -> None:
+    """Register named weight files: ``register(name, url=None, sha256=None, filename=..., licence="", summary="")``."""
+
+
+@hookspec
+def register_commands(app: Any) -> None:
+    """Add sub-commands to the ``invgen`` typer application ``app``."""

@@ -1,0 +1,109 @@
+"""Images at the edges of the engine: files <-> tensors ``[1, C, H, W]`` in [-1, 1].
+
+Readable: PNG/JPEG/BMP/TIFF (through Pillow) and ``.npy`` (uint8 in 0..255 or floats in
+[0, 1]; shaped ``H x W``, ``H x W x C`` or ``C x H x W``; pickles refused). Writes are
+atomic (a temporary file renamed into place), so a failure never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from invgen.atomic import write_atomic
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class InputError(ValueError):
+    """A user-supplied file is missing, unreadable or the wrong shape; the message says which and why."""
+
+
+def load_image(path: str | Path, channels: int | None = None) -> Tensor:
+    """Read an image file as ``[1, C, H, W]`` float32 in [-1, 1], converted to ``channels`` if given."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        array = _read_npy(path)
+    elif suffix in IMAGE_SUFFIXES:
+        array = _read_picture(path, channels)
+    else:
+        raise InputError(f"{path}: unsupported image type {suffix!r} (use PNG, JPEG, TIFF or .npy)")
+    image = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
+    if channels is not None and image.shape[1] != channels:
+        image = _convert_channels(image, channels, path)
+    return image * 2.0 - 1.0
+
+
+def _read_picture(path: Path, channels: int | None) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            if picture.mode == "I;16":  # 16-bit grayscale, common for medical images
+                return np.asarray(picture, dtype=np.float32)[:, :, None] / 65535.0
+            grey = channels == 1 or (channels is None and picture.mode in ("1", "L", "LA", "I", "F"))
+            array = np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise InputError(f"{path}: not a readable image ({error})") from None
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise InputError(f"{path}: refused ({error}); save plain numeric arrays with allow_pickle=False") from None
+    except (OSError, EOFError) as error:
+        raise InputError(f"{path}: not a readable .npy file ({error})") from None
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    elif np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float32)
+        if not np.isfinite(array).all() or array.min() < -1e-6 or array.max() > 1 + 1e-6:
+            raise InputError(f"{path}: float images must hold finite values in [0, 1]")
+    else:
+        raise InputError(f"{path}: dtype {array.dtype} is not supported (use uint8 or floats in [0, 1])")
+    if array.ndim == 2:
+        return array[:, :, None]
+    if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[2] not in (1, 3):
+        return np.ascontiguousarray(array.transpose(1, 2, 0))
+    if array.ndim == 3:
+        return array
+    raise InputError(f"{path}: expected an H x W or H x W x C array, got shape {array.shape}")
+
+
+def _convert_channels(image: Tensor, channels: int, path: Path) -> Tensor:
+    if image.shape[1] == 3 and channels == 1:
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        return (image * weights).sum(1, keepdim=True)
+    if image.shape[1] == 1 and channels == 3:
+        return image.expand(-1, 3, -1, -1).clone()
+    raise InputError(f"{path}: has {image.shape[1]} channels, the generator needs {channels}")
+
+
+def to_uint8(image: Tensor) -> np.ndarray:
+    """``[C, H, W]`` in [-1, 1] -> ``H x W`` (one channel) or ``H x W x C`` uint8."""
+    array = ((image.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().numpy()
+    return array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)
+
+
+def png_bytes(image: Tensor) -> bytes:
+    """Encode ``[C, H, W]`` in [-1, 1] as PNG."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_image(path: str | Path, image: Tensor) -> None:
+    """Write ``[C, H, W]`` (or ``[1, C, H, W]``) in [-1, 1] as a PNG, atomically."""
+    write_atomic(path, png_bytes(image[0] if image.dim() == 4 else image))

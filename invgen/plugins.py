@@ -1,0 +1,200 @@
+"""The plugin manager: loads plugins from the ``invgen`` entry-point group, one at a time.
+
+A plugin that fails to import (or implements a hook that does not exist) is recorded with
+its error and skipped, so one broken plugin never breaks the CLI. ``INVGEN_STRICT_PLUGINS=1``
+makes such a failure fatal; ``INVGEN_DISABLE_PLUGINS=a,b`` skips plugins by entry-point name.
+Nothing is loaded at import time: the first call to :func:`manager` does it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any, Callable
+
+import pluggy
+
+from invgen import hookspecs
+from invgen.registry import Registry
+
+GROUP = "invgen"
+BUILTIN = "invgen.builtins"
+
+
+class PluginLoadError(RuntimeError):
+    """A plugin failed to load while ``INVGEN_STRICT_PLUGINS=1`` was set."""
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """A plugin that was skipped, and why (one line)."""
+
+    name: str
+    error: str
+
+
+@dataclass
+class Manager:
+    """A pluggy manager with the loaded plugins, their failures and the registry they build."""
+
+    pm: pluggy.PluginManager
+    failures: list[PluginFailure] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    _registry: Registry | None = None
+    _reported: bool = False
+
+    def register(self, plugin: ModuleType | object, name: str, version: str = "") -> bool:
+        """Register one plugin object; on a bad hook record a failure and leave it out."""
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except Exception as error:  # noqa: BLE001 - any plugin fault is isolated
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self.record_failure(name, error)
+            return False
+        self.versions[name] = version
+        self._registry = None
+        return True
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin by name (used by tests and by embedding applications)."""
+        self.pm.unregister(name=name)
+        self.versions.pop(name, None)
+        self._registry = None
+
+    def record_failure(self, name: str, error: BaseException) -> None:
+        message = f"{type(error).__name__}: {error}".splitlines()[0]
+        if strict():
+            raise PluginLoadError(f"plugin {name!r} failed to load: {message}") from error
+        self.failures.append(PluginFailure(name, message))
+
+    @property
+    def registry(self) -> Registry:
+        """The registry built from every loaded plugin's ``register_*`` hooks (cached)."""
+        if self._registry is None:
+            self._registry = self._build_registry()
+        return self._registry
+
+    def _build_registry(self) -> Registry:
+        registry = Registry()
+        kinds = {
+            "register_generators": "generator",
+            "register_forward_models": "forward",
+            "register_losses": "loss",
+            "register_priors": "prior",
+        }
+        for hook_name, kind in kinds.items():
+            for plugin_name, function in self.implementations(hook_name):
+                self._call(plugin_name, function, _bind(registry.add_component, plugin_name, kind))
+        for plugin_name, function in self.implementations("register_presets"):
+            self._call(plugin_name, function, _bind(registry.add_preset, plugin_name))
+        for plugin_name, function in self.implementations("register_weights"):
+            self._call(plugin_name, function, _bind(registry.add_weights, plugin_name))
+        return registry
+
+    def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
+        """(plugin name, function) for each implementation of a hook, in registration order."""
+        hook = getattr(self.pm.hook, hook_name)
+        return [(impl.plugin_name, impl.function) for impl in reversed(hook.get_hookimpls())]
+
+    def _call(self, plugin_name: str, function: Callable[..., Any], register: Callable[..., None]) -> None:
+        try:
+            function(register)
+        except Exception as error:  # noqa: BLE001 - a faulty hook must not break the others
+            self.record_failure(plugin_name, error)
+
+    def hooks_of(self, name: str) -> list[str]:
+        """Names of the hooks a plugin implements."""
+        plugin = self.pm.get_plugin(name)
+        return sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+
+    def report_failures(self) -> None:
+        """Print each failure once per process, as one line on stderr."""
+        if self._reported:
+            return
+        self._reported = True
+        for failure in self.failures:
+            print(f"invgen: plugin {failure.name!r} skipped ({failure.error}); "
+                  f"`invgen plugins` lists it, INVGEN_DISABLE_PLUGINS={failure.name} silences it",
+                  file=sys.stderr)
+
+
+def _bind(add: Callable[..., None], plugin_name: str, *leading: str) -> Callable[..., None]:
+    def register(*args: Any, **kwargs: Any) -> None:
+        add(*leading, *args, plugin=plugin_name, **kwargs)
+
+    return register
+
+
+def strict() -> bool:
+    return os.environ.get("INVGEN_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes")
+
+
+def disabled_names() -> set[str]:
+    return {n.strip() for n in os.environ.get("INVGEN_DISABLE_PLUGINS", "").split(",") if n.strip()}
+
+
+def load_entry_points(target: Manager) -> None:
+    """Load every plugin of the ``invgen`` entry-point group, one at a time."""
+    blocked = disabled_names()
+    for entry_point in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+        if entry_point.name in blocked:
+            target.disabled.append(entry_point.name)
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # noqa: BLE001 - a plugin may fail in any way
+            target.record_failure(entry_point.name, error)
+            continue
+        target.register(plugin, entry_point.name, _version(entry_point))
+
+
+def _version(entry_point: EntryPoint) -> str:
+    dist = getattr(entry_point, "dist", None)
+    return dist.version if dist is not None else ""
+
+
+def new_manager(load: bool = True) -> Manager:
+    """A fresh manager with the built-in components and, if ``load``, the installed plugins."""
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    target = Manager(pm)
+    from invgen import builtins
+
+    target.register(builtins, BUILTIN, _own_version())
+    if load:
+        load_entry_points(target)
+    return target
+
+
+def _own_version() -> str:
+    from invgen import __version__
+
+    return __version__
+
+
+_current: Manager | None = None
+
+
+def manager() -> Manager:
+    """The process-wide manager, created (and the plugins loaded) on first use."""
+    global _current
+    if _current is None:
+        _current = new_manager()
+    return _current
+
+
+def set_manager(replacement: Manager | None) -> None:
+    """Swap the process-wide manager (tests use it to isolate fake plugins); None resets."""
+    global _current
+    _current = replacement
+
+
+def registry() -> Registry:
+    """The registry of the process-wide manager."""
+    return manager().registry

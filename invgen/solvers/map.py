@@ -1,0 +1,158 @@
+"""MAP estimation: minimise the objective over the latent w with Adam.
+
+The loop is written out so that it can be read in one go: schedule, forward, per-term
+bookkeeping, a finiteness check, best-so-far tracking per observation, a callback for
+progress displays, and Ctrl-C returning the best result found so far.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from invgen.objective import Objective
+
+
+class NonFiniteObjective(FloatingPointError):
+    """A term of the objective became NaN or infinite; the message names the term."""
+
+
+@dataclass(frozen=True)
+class MAPSettings:
+    """How to optimise: Adam with learning rate ``lr`` for ``steps`` steps.
+
+    ``schedule`` is ``constant`` or ``cosine`` (decay to 0), after ``warmup`` linear warm-up
+    steps. ``tie_layers`` optimises one w shared by all layers (the W space instead of W+).
+    ``init_noise`` adds seeded Gaussian noise (in units of the latent std) to the start.
+    """
+
+    steps: int = 200
+    lr: float = 0.05
+    schedule: str = "cosine"
+    warmup: int = 0
+    seed: int = 0
+    tie_layers: bool = False
+    init_noise: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, not {self.steps}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, not {self.lr}")
+        if self.schedule not in ("constant", "cosine"):
+            raise ValueError(f"schedule must be constant or cosine, not {self.schedule!r}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must be >= 0, not {self.warmup}")
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of step ``step`` (0-based)."""
+        scale = min(1.0, (step + 1) / self.warmup) if self.warmup else 1.0
+        if self.schedule == "cosine":
+            scale *= 0.5 * (1.0 + math.cos(math.pi * step / self.steps))
+        return self.lr * scale
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a callback sees after each step: batch means of the total and of each weighted term."""
+
+    step: int
+    steps: int
+    total: float
+    terms: dict[str, float]
+    lr: float
+
+
+@dataclass
+class MAPResult:
+    """The best latent per observation and how the optimisation went.
+
+    ``latent [B, L, D]``, ``image [B, C, H, W]`` = G(latent), ``prediction`` = f(image),
+    ``objective [B]`` the best totals, ``history`` per-step batch means (``total`` and each term).
+    """
+
+    latent: Tensor
+    image: Tensor
+    prediction: Tensor
+    objective: Tensor
+    best_step: Tensor
+    history: dict[str, list[float]] = field(default_factory=dict)
+    steps_run: int = 0
+    interrupted: bool = False
+
+
+def solve_map(
+    objective: Objective,
+    settings: MAPSettings = MAPSettings(),
+    init: Tensor | None = None,
+    callback: Callable[[Progress], None] | None = None,
+) -> MAPResult:
+    """Minimise ``objective`` over w, from ``init [B, L, D]`` or the generator's mean latent."""
+    generator = objective.generator
+    batch = objective.observation.shape[0]
+    reference = objective.observation
+    start = (init if init is not None else generator.initial_latent(batch)).detach().to(reference)
+    if settings.init_noise:
+        rng = torch.Generator().manual_seed(settings.seed)
+        jitter = torch.randn(start.shape, generator=rng, dtype=start.dtype) * generator.latent_stats().std.cpu()
+        start = start + settings.init_noise * jitter.to(start)
+    variable = (start[:, :1] if settings.tie_layers else start).clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([variable], lr=settings.lr)
+
+    def latent() -> Tensor:
+        return variable.expand_as(start) if settings.tie_layers else variable
+
+    best_w = start.clone()
+    best_total = torch.full((batch,), math.inf, dtype=start.dtype, device=start.device)
+    best_step = torch.zeros(batch, dtype=torch.long)
+    history: dict[str, list[float]] = {"total": []}
+    interrupted, step = False, 0
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        try:
+            for step in range(settings.steps):
+                lr = settings.lr_at(step)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                evaluation = objective.evaluate(latent())
+                _check_finite(evaluation.terms, step)
+                with torch.no_grad():
+                    improved = evaluation.total < best_total
+                    best_total = torch.where(improved, evaluation.total, best_total)
+                    best_w[improved] = latent()[improved]
+                    best_step[improved.cpu()] = step
+                _record(history, evaluation.terms, evaluation.total)
+                optimizer.zero_grad(set_to_none=True)
+                evaluation.total.sum().backward()
+                optimizer.step()
+                if callback is not None:
+                    callback(Progress(step + 1, settings.steps, history["total"][-1],
+                                      {k: v[-1] for k, v in history.items() if k != "total"}, lr))
+        except KeyboardInterrupt:
+            interrupted = True
+    steps_run = len(history["total"])
+    if steps_run == 0:
+        raise KeyboardInterrupt
+    with torch.no_grad():
+        final = objective.evaluate(best_w)
+    return MAPResult(best_w, final.image, final.prediction, final.total, best_step,
+                     history, steps_run, interrupted)
+
+
+def _check_finite(terms: dict[str, Tensor], step: int) -> None:
+    for name, value in terms.items():
+        if not torch.isfinite(value).all():
+            raise NonFiniteObjective(
+                f"objective term {name!r} became {value.detach().flatten()[~torch.isfinite(value.detach().flatten())][0].item()}"
+                f" at step {step + 1}; lower the learning rate (--lr) or this term's weight"
+            )
+
+
+def _record(history: dict[str, list[float]], terms: dict[str, Tensor], total: Tensor) -> None:
+    history["total"].append(total.detach().mean().item())
+    for name, value in terms.items():
+        history.setdefault(name, []).append(value.detach().mean().item())

@@ -1,0 +1,43 @@
+"""Fixtures: each test gets its own plugin manager, with or without the fake test plugin."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from invgen import plugins
+
+
+def _load_fakes():
+    path = Path(__file__).with_name("fakes.py")
+    if "invgen_test_fakes" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("invgen_test_fakes", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["invgen_test_fakes"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["invgen_test_fakes"]
+
+
+@pytest.fixture
+def fakes():
+    """The fake plugin module (its component classes)."""
+    return _load_fakes()
+
+
+@pytest.fixture
+def bare_manager():
+    """A manager with only the core's built-ins: no installed plugin is loaded."""
+    manager = plugins.new_manager(load=False)
+    plugins.set_manager(manager)
+    yield manager
+    plugins.set_manager(None)
+
+
+@pytest.fixture
+def fake_manager(bare_manager, fakes):
+    """The built-ins plus the fake test plugin."""
+    bare_manager.register(fakes, "fakes", "0.0")
+    return bare_manager
