@@ -15,11 +15,12 @@ import torch
 from torch import Tensor
 
 from invgen.atomic import write_atomic
+from invgen.errors import UserError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """A user-supplied file is missing, unreadable or the wrong shape; the message says which and why."""
 
 
@@ -60,7 +61,9 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
-        raise InputError(f"{path}: refused ({error}); save plain numeric arrays with allow_pickle=False") from None
+        if "pickle" in str(error):
+            raise InputError(f"{path}: refused, it holds pickled objects; save a plain numeric array") from None
+        raise InputError(f"{path}: not a readable .npy file ({error})") from None
     except (OSError, EOFError) as error:
         raise InputError(f"{path}: not a readable .npy file ({error})") from None
     if array.dtype == np.uint8:

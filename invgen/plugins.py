@@ -18,13 +18,14 @@ from typing import Any, Callable
 import pluggy
 
 from invgen import hookspecs
+from invgen.errors import UserError
 from invgen.registry import Registry
 
 GROUP = "invgen"
 BUILTIN = "invgen.builtins"
 
 
-class PluginLoadError(RuntimeError):
+class PluginLoadError(UserError, RuntimeError):
     """A plugin failed to load while ``INVGEN_STRICT_PLUGINS=1`` was set."""
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Callable
 
 from invgen.atomic import write_atomic
+from invgen.errors import UserError
 from invgen.registry import WeightsInfo
 
 CHUNK = 1 << 20
 
 
-class WeightsError(RuntimeError):
+class WeightsError(UserError, RuntimeError):
     """A weight file is missing, unreachable or fails its checksum; the message says what to do."""
 
 

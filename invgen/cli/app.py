@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from invgen import __version__
+from invgen.errors import UserError
 
 stderr = Console(stderr=True)
 _state = {"debug": False}
@@ -37,31 +38,33 @@ def reported_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except KeyboardInterrupt:
-        stderr.print("invgen: interrupted")
+        print("invgen: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as error:  # noqa: BLE001 - the CLI's single place for user-facing errors
         if _state["debug"]:
             raise
-        stderr.print(f"invgen: error: {one_line(error)}", markup=False, highlight=False)
+        print(f"invgen: error: {one_line(error)}", file=sys.stderr)
         raise typer.Exit(_exit_code(error)) from None
 
 
 def one_line(error: BaseException) -> str:
     """An error as one line; unexpected error types also name their type and point to --debug."""
     text = " ".join(str(error).split()) or type(error).__name__
-    expected = ("SpecError", "InputError", "NonFiniteObjective", "PluginLoadError", "WeightsError")
-    if type(error).__name__ in expected or isinstance(error, (FileNotFoundError, PermissionError)):
+    if isinstance(error, (UserError, FileNotFoundError, PermissionError)):
         return text
     return f"{type(error).__name__}: {text} (rerun with --debug for the traceback)"
 
 
 def _exit_code(error: BaseException) -> int:
-    return 2 if type(error).__name__ == "SpecError" else 1
+    from invgen.spec import SpecError
+
+    return 2 if isinstance(error, SpecError) else 1
 
 
 def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
     from invgen.cli import corrupt, listing, run
+    from invgen.cli.weights import weights_app
     from invgen.plugins import manager
 
     app = typer.Typer(
@@ -76,6 +79,7 @@ def create_app() -> typer.Typer:
     app.command("corrupt")(corrupt.corrupt)
     app.command("list")(listing.list_components)
     app.command("plugins")(listing.list_plugins)
+    app.add_typer(weights_app, name="weights")
     plugins = manager()
     for plugin_name, function in plugins.implementations("register_commands"):
         try:
@@ -93,6 +97,6 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - e.g. a strict plugin failure
         if "--debug" in sys.argv:
             raise
-        stderr.print(f"invgen: error: {one_line(error)}", markup=False, highlight=False)
+        print(f"invgen: error: {one_line(error)}", file=sys.stderr)
         raise SystemExit(1) from None
     application()

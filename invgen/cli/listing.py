@@ -39,7 +39,7 @@ def list_components(
             if word == "presets":
                 console.print(_presets_table(found.presets))
             elif word == "weights":
-                console.print(_weights_table(found.weights))
+                console.print(weights_table(found.weights))
             else:
                 component_kind = KIND_WORDS[word]
                 console.print(_components_table(TITLES[component_kind], found.components[component_kind]))
@@ -74,7 +74,7 @@ def _presets_table(presets: dict) -> Table:
     return table
 
 
-def _weights_table(weights: dict) -> Table:
+def weights_table(weights: dict) -> Table:
     from invgen.weights import cache_status
 
     table = Table(title="Weights", title_justify="left", show_lines=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from invgen.atomic import write_atomic
+from invgen.errors import UserError
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 RUN_FILES = ("reconstruction.png", "observation.png", "prediction.png", "comparison.png", "run.json")
 
 
-class OutputExists(FileExistsError):
+class OutputExists(UserError, FileExistsError):
     """The output folder already holds results; refusing to overwrite them."""
 
 

@@ -15,9 +15,11 @@ import torch
 from torch import Tensor
 
 from invgen.objective import Objective
+from invgen.errors import UserError
+from invgen.spec import SpecError
 
 
-class NonFiniteObjective(FloatingPointError):
+class NonFiniteObjective(UserError, FloatingPointError):
     """A term of the objective became NaN or infinite; the message names the term."""
 
 
@@ -40,13 +42,13 @@ class MAPSettings:
 
     def __post_init__(self) -> None:
         if self.steps < 1:
-            raise ValueError(f"steps must be >= 1, not {self.steps}")
+            raise SpecError(f"steps must be >= 1, not {self.steps}")
         if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, not {self.lr}")
+            raise SpecError(f"lr must be > 0, not {self.lr}")
         if self.schedule not in ("constant", "cosine"):
-            raise ValueError(f"schedule must be constant or cosine, not {self.schedule!r}")
+            raise SpecError(f"schedule must be constant or cosine, not {self.schedule!r}")
         if self.warmup < 0:
-            raise ValueError(f"warmup must be >= 0, not {self.warmup}")
+            raise SpecError(f"warmup must be >= 0, not {self.warmup}")
 
     def lr_at(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based)."""

@@ -1,0 +1,170 @@
+"""The CLI through typer's runner: listing without torch, runs, outputs and one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from invgen.cli.app import create_app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(create_app(), [str(a) for a in args])
+
+
+@pytest.fixture
+def clean_png(tmp_path, fake_manager):
+    """A 16x16 image from the toy generator, saved as PNG."""
+    import torch
+
+    import invgen
+    from invgen.io import save_image
+
+    generator = invgen.generator("toy:size=16,layers=2")
+    image = generator(generator.map(torch.randn(1, 8, generator=torch.Generator().manual_seed(3))))
+    path = tmp_path / "clean.png"
+    save_image(path, image)
+    return path
+
+
+RUN = ("run", "-g", "toy:size=16,layers=2", "--loss", "test-sse", "--steps", "150", "--lr", "0.1")
+
+
+def test_run_simulate_writes_every_output(clean_png, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-f", "test-blur:sigma=1", "-i", clean_png, "-o", out, "--simulate", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    for name in ("reconstruction.png", "observation.png", "prediction.png", "comparison.png", "run.json"):
+        assert (out / name).is_file(), name
+    record = json.loads((out / "run.json").read_text())
+    assert record["generator"] == "toy:layers=2" and record["forward"] == ["test-blur"]
+    assert record["losses"] == ["test-sse"] and record["simulate"] is True
+    assert record["metrics"]["psnr"][0] > 25
+    assert "PSNR" in result.output
+    assert Image.open(out / "reconstruction.png").size == (16, 16)
+
+
+def test_run_on_a_real_observation_and_mask_output(clean_png, tmp_path):
+    observation = tmp_path / "obs.png"
+    result = invoke("corrupt", "-f", "test-topmask", "-i", clean_png, "-o", observation, "--channels", "1")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "obs_mask.png").is_file()
+    mask = np.asarray(Image.open(tmp_path / "obs_mask.png"))
+    assert mask[:8].max() == 0 and mask[8:].min() == 255
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-f", "test-topmask", "-i", observation, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "mask.png").is_file()
+    assert json.loads((out / "run.json").read_text())["metrics"] == {}
+
+
+def test_preset_and_override(clean_png, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", "-g", "toy:size=16,layers=2", "--preset", "test-preset", "--prior", "test-norm:weight=0.5",
+                    "--steps", "5", "-i", clean_png, "-o", out, "--simulate")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "run.json").read_text())
+    assert record["losses"] == ["test-sse"] and record["priors"] == ["test-norm:weight=0.5"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-f", "test-blurr"), "unknown forward model 'test-blurr': did you mean 'test-blur'"),
+        (("-f", "test-blur:sigma=-1"), "test-blur: sigma=-1 is invalid (expected a float > 0)"),
+        (("-f", "test-blur:radius=2"), "test-blur: unknown parameter 'radius' (valid parameters: sigma)"),
+        (("-f", "test-down"), "the observation is 1x16x16 but 'toy:layers=2' (1x16x16) through 'test-down' gives 1x8x8"),
+        (("--loss", "nope"), "unknown loss 'nope'"),
+        (("--lr", "0"), "lr must be > 0"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(clean_png, tmp_path, args, message):
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-i", clean_png, "-o", out, *args)
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("invgen: error: ") and message in lines[0], result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists(), "no partial output"
+
+
+def test_missing_and_corrupt_inputs(fake_manager, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    for path, message in ((tmp_path / "nope.png", "nope.png: no such file"), (broken, "not a readable image")):
+        result = invoke(*RUN, "-i", path, "-o", tmp_path / "out")
+        assert result.exit_code == 1 and message in result.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_existing_results_are_not_overwritten(clean_png, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "run.json").write_text("{}")
+    result = invoke(*RUN, "-i", clean_png, "-o", out, "--steps", "2")
+    assert result.exit_code == 1 and "--overwrite" in result.stderr
+    assert (out / "run.json").read_text() == "{}"
+    assert invoke(*RUN, "-i", clean_png, "-o", out, "--steps", "2", "--overwrite").exit_code == 0
+
+
+def test_debug_shows_the_traceback(clean_png, tmp_path):
+    result = runner.invoke(create_app(), ["--debug", *RUN, "-f", "test-blurr", "-i", str(clean_png), "-o",
+                                          str(tmp_path / "o")])
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_list_and_plugins_with_no_plugin_installed(bare_manager):
+    listing = invoke("list")
+    assert listing.exit_code == 0
+    assert "toy" in listing.output and "identity" in listing.output and "(none)" in listing.output
+    plugins = invoke("plugins")
+    assert plugins.exit_code == 0 and "invgen.builtins" in plugins.output
+
+
+def test_list_one_kind_and_unknown_kind(fake_manager):
+    listing = invoke("list", "forward")
+    assert listing.exit_code == 0 and "test-blur" in listing.output and "sigma" in listing.output
+    assert "toy" not in listing.output
+    bad = invoke("list", "generatorz")
+    assert bad.exit_code == 2 and "unknown kind 'generatorz'" in bad.stderr
+
+
+PROBE = """
+import sys
+sys.argv = ["invgen", *sys.argv[1:]]
+from invgen.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("TORCH_IMPORTED" if "torch" in sys.modules else "TORCH_NOT_IMPORTED")
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "forward"], ["plugins"]])
+def test_help_and_list_do_not_import_torch(args):
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("TORCH_NOT_IMPORTED"), result.stdout[-300:]
+
+
+def test_real_subprocess_run(tmp_path):
+    """The installed console script end to end: a toy image, identity forward, a plugin-free loss."""
+    script = Path(sys.executable).with_name("invgen")
+    if not script.exists():
+        pytest.skip("the invgen console script is not installed in this environment")
+    result = subprocess.run([str(script), "run", "-g", "toy", "-i", str(tmp_path / "none.png"), "-o",
+                             str(tmp_path / "out"), "--loss", "no-such-loss"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "invgen: error: unknown loss 'no-such-loss': " + result.stderr.split("'no-such-loss': ", 1)[1].strip()]
+    version = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("invgen ")

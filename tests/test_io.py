@@ -1,0 +1,76 @@
+"""Image files in and out: formats, ranges, orientation, channel conversion and refusals."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from invgen.io import InputError, load_image, save_image
+
+
+def test_png_round_trip_keeps_values_and_orientation(tmp_path):
+    array = np.zeros((6, 10), np.uint8)
+    array[0, 9] = 255
+    Image.fromarray(array).save(tmp_path / "a.png")
+    image = load_image(tmp_path / "a.png")
+    assert image.shape == (1, 1, 6, 10) and image[0, 0, 0, 9] == 1 and image[0, 0, 5, 0] == -1
+    save_image(tmp_path / "b.png", image)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "b.png")), array)
+
+
+def test_channel_conversion(tmp_path):
+    Image.fromarray(np.full((4, 4, 3), [255, 0, 0], np.uint8)).save(tmp_path / "red.png")
+    grey = load_image(tmp_path / "red.png", channels=1)
+    assert grey.shape == (1, 1, 4, 4)
+    assert grey[0, 0, 0, 0].item() == pytest.approx(76 / 255 * 2 - 1, abs=1e-6)
+    assert load_image(tmp_path / "red.png", channels=3).shape == (1, 3, 4, 4)
+
+
+def test_npy_layouts_and_ranges(tmp_path):
+    np.save(tmp_path / "hw.npy", np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4))
+    np.save(tmp_path / "chw.npy", np.zeros((3, 5, 6), np.uint8))
+    assert load_image(tmp_path / "hw.npy")[0, 0, 2, 3].item() == pytest.approx(1.0)
+    assert load_image(tmp_path / "chw.npy").shape == (1, 3, 5, 6)
+    np.save(tmp_path / "big.npy", np.full((3, 3), 7.0))
+    with pytest.raises(InputError, match=r"big.npy: float images must hold finite values in \[0, 1\]"):
+        load_image(tmp_path / "big.npy")
+
+
+def test_pickled_npy_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "ran"
+    payload = np.array([_Payload(str(marker))], dtype=object)
+    np.save(tmp_path / "evil.npy", payload, allow_pickle=True)
+    with pytest.raises(InputError, match="evil.npy: refused"):
+        load_image(tmp_path / "evil.npy")
+    assert not marker.exists()
+
+
+class _Payload:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("x.png", b"garbage", "not a readable image"), ("x.gif2", b"", "unsupported image type"),
+     ("x.npy", b"\x93NUMPY garbage", "not a readable .npy")],
+)
+def test_unreadable_files(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        load_image(tmp_path / name)
+
+
+def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
+    import invgen.atomic
+
+    def broken_replace(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(invgen.atomic.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        save_image(tmp_path / "out.png", torch.zeros(1, 4, 4))
+    assert list(tmp_path.iterdir()) == []
