@@ -1,0 +1,268 @@
+"""StyleGAN2 checkpoint files: format detection, safe loading, conversion to safetensors.
+
+Formats, told apart by their first bytes:
+
+* ``nvidia-pickle``: stylegan2-ada-pytorch / stylegan3 ``.pkl`` (a dict with ``G_ema``), read
+  with :mod:`invgen_stylegan2.safe_pickle` (no stored code runs);
+* ``rosinality``: stylegan2-pytorch ``.pt`` (``g_ema`` state dict, optional ``latent_avg``),
+  read with ``torch.load(weights_only=True)`` and renamed;
+* ``safetensors``: ours, weights plus the network config as JSON in the metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from invgen.errors import UserError
+from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.safe_pickle import EasyDictStub, PersistentStub, UnsafePickleError, safe_load
+
+FORMAT_TAG = "invgen-stylegan2"
+_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+class CheckpointError(UserError, ValueError):
+    """A checkpoint cannot be used; the message names the file and the reason."""
+
+
+@dataclass
+class Checkpoint:
+    """A loaded generator network with where it came from."""
+
+    path: Path
+    format: str
+    config: dict[str, Any]
+    network: StyleGAN2Network
+    sha256: str
+
+    def summary(self) -> dict[str, Any]:
+        """What ``invgen stylegan2 info`` prints."""
+        net = self.network
+        return {
+            "file": str(self.path), "format": self.format, "resolution": net.img_resolution,
+            "channels": net.img_channels, "num_ws": net.num_ws, "w_dim": net.w_dim, "z_dim": net.z_dim,
+            "c_dim": net.c_dim, "architecture": net.synthesis.b4.architecture,
+            "parameters": sum(p.numel() for p in net.parameters()), "sha256": self.sha256,
+        }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    """``safetensors``, ``zip`` (torch.save), ``pickle`` or raise :class:`CheckpointError`."""
+    with open(path, "rb") as stream:
+        head = stream.read(9)
+    size = path.stat().st_size
+    if len(head) < 2:
+        raise CheckpointError(f"{path}: empty or truncated file, not a StyleGAN2 checkpoint")
+    if len(head) == 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] < size:
+        return "safetensors"
+    if head[:4] == b"PK\x03\x04":
+        return "zip"
+    if head[:1] == b"\x80":
+        return "pickle"
+    raise CheckpointError(f"{path}: unknown file format (expected an NVIDIA .pkl, a rosinality .pt or an "
+                          "invgen .safetensors StyleGAN2 checkpoint)")
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Load any supported checkpoint as a :class:`StyleGAN2Network` in eval mode on the CPU."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file")
+    kind = detect_format(path)
+    if kind == "safetensors":
+        fmt, config, state = "safetensors", *_read_safetensors(path)
+    elif kind == "zip":
+        fmt, config, state = "rosinality", *_read_rosinality(path, _torch_load(path))
+    else:
+        fmt, config, state = _read_pickle(path)
+    network = build_network(config, state, path)
+    return Checkpoint(path, fmt, config, network, file_sha256(path))
+
+
+def build_network(config: dict[str, Any], state: dict[str, Tensor], path: Path) -> StyleGAN2Network:
+    """Construct the network from ``config`` and load ``state`` strictly (one-line error on mismatch)."""
+    try:
+        network = StyleGAN2Network(**config)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: unsupported network configuration ({error})") from None
+    expected = network.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise CheckpointError(f"{path}: not a StyleGAN2 generator of the expected layout ({detail}, "
+                              f"{len(missing)} missing and {len(unexpected)} unexpected tensors)")
+    for name, tensor in state.items():
+        if tuple(tensor.shape) != tuple(expected[name].shape):
+            raise CheckpointError(f"{path}: tensor {name} has shape {list(tensor.shape)}, "
+                                  f"expected {list(expected[name].shape)}")
+    network.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    return network.eval().requires_grad_(False)
+
+
+def _read_pickle(path: Path) -> tuple[str, dict[str, Any], dict[str, Tensor]]:
+    try:
+        with open(path, "rb") as stream:
+            data = safe_load(stream)
+    except UnsafePickleError as error:
+        raise CheckpointError(f"{path}: unsafe pickle refused: {error}; nothing in it was run") from None
+    except (EOFError, pickle.UnpicklingError, ValueError, RuntimeError, struct.error) as error:
+        raise CheckpointError(f"{path}: truncated or corrupt pickle ({type(error).__name__}: {error})") from None
+    if data == _LEGACY_TORCH_MAGIC:
+        return "rosinality", *_read_rosinality(path, _torch_load(path))
+    if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentStub):
+        raise CheckpointError(f"{path}: a pickle without a 'G_ema' network (not an NVIDIA StyleGAN2 pickle)")
+    generator = data["G_ema"]
+    kwargs = _plain(generator.init_kwargs)
+    config = {key: kwargs[key] for key in ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels") if key in kwargs}
+    config["mapping_kwargs"] = kwargs.get("mapping_kwargs", {})
+    config["synthesis_kwargs"] = kwargs.get("synthesis_kwargs", {})
+    return "nvidia-pickle", config, generator.state_dict()
+
+
+def _plain(value: Any) -> Any:
+    """Init kwargs as plain JSON-able Python (EasyDict stand-ins -> dict, tuples -> lists)."""
+    if isinstance(value, (dict, EasyDictStub)):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, Tensor):
+        return value.item()
+    return value
+
+
+def _torch_load(path: Path) -> Any:
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path}: unsafe torch checkpoint refused ({reason}); nothing in it was run") from None
+    except (RuntimeError, EOFError, OSError) as error:
+        raise CheckpointError(f"{path}: truncated or corrupt torch checkpoint ({str(error).splitlines()[0]})") from None
+
+
+def _read_rosinality(path: Path, data: Any) -> tuple[dict[str, Any], dict[str, Tensor]]:
+    if not isinstance(data, dict) or not isinstance(data.get("g_ema"), dict):
+        raise CheckpointError(f"{path}: a torch file without a 'g_ema' state dict (not a rosinality checkpoint)")
+    source: dict[str, Tensor] = data["g_ema"]
+    try:
+        config = _rosinality_config(source)
+        state = _rosinality_state(source, config)
+    except (KeyError, IndexError, ValueError) as error:
+        raise CheckpointError(f"{path}: unexpected rosinality layout ({error})") from None
+    latent_avg = data.get("latent_avg")
+    state["mapping.w_avg"] = latent_avg.reshape(-1) if isinstance(latent_avg, Tensor) else _mean_w(config, state)
+    return config, state
+
+
+def _rosinality_config(source: dict[str, Tensor]) -> dict[str, Any]:
+    mlp = sorted(int(m.group(1)) for key in source if (m := re.fullmatch(r"style\.(\d+)\.weight", key)))
+    convs = sorted(int(m.group(1)) for key in source if (m := re.fullmatch(r"convs\.(\d+)\.conv\.weight", key)))
+    w_dim, z_dim = source["style.1.weight"].shape
+    resolution = 2 ** (len(convs) // 2 + 2)
+    channels = {4: source["conv1.conv.weight"].shape[1]}
+    for index in range(len(convs) // 2):
+        channels[2 ** (index + 3)] = source[f"convs.{2 * index}.conv.weight"].shape[1]
+    channel_max = max(channels.values())
+    channel_base = min(res * ch for res, ch in channels.items() if ch < channel_max) if len(set(channels.values())) > 1 \
+        else channel_max * resolution
+    if any(min(channel_base // res, channel_max) != ch for res, ch in channels.items()):
+        raise ValueError(f"channel counts {channels} do not follow min(base / res, max)")
+    return {
+        "z_dim": int(z_dim), "c_dim": 0, "w_dim": int(w_dim), "img_resolution": resolution,
+        "img_channels": int(source["to_rgb1.conv.weight"].shape[1]),
+        "mapping_kwargs": {"num_layers": len(mlp), "lr_multiplier": 0.01},
+        "synthesis_kwargs": {"channel_base": int(channel_base), "channel_max": int(channel_max),
+                             "architecture": "skip"},
+    }
+
+
+def _rosinality_state(source: dict[str, Tensor], config: dict[str, Any]) -> dict[str, Tensor]:
+    state: dict[str, Tensor] = {}
+    for index in range(config["mapping_kwargs"]["num_layers"]):
+        state[f"mapping.fc{index}.weight"] = source[f"style.{index + 1}.weight"]
+        state[f"mapping.fc{index}.bias"] = source[f"style.{index + 1}.bias"]
+    state["synthesis.b4.const"] = source["input.input"][0]
+    _modulated(state, source, "synthesis.b4.conv1", "conv1", "noises.noise_0")
+    _to_rgb(state, source, "synthesis.b4.torgb", "to_rgb1")
+    resolution = config["img_resolution"]
+    for index, res in enumerate(2**k for k in range(3, resolution.bit_length())):
+        _modulated(state, source, f"synthesis.b{res}.conv0", f"convs.{2 * index}", f"noises.noise_{2 * index + 1}")
+        _modulated(state, source, f"synthesis.b{res}.conv1", f"convs.{2 * index + 1}", f"noises.noise_{2 * index + 2}")
+        _to_rgb(state, source, f"synthesis.b{res}.torgb", f"to_rgbs.{index}")
+    reference = StyleGAN2Network(**config).state_dict()
+    for name, tensor in reference.items():
+        if name.endswith("resample_filter"):
+            state[name] = tensor
+    return state
+
+
+def _modulated(state: dict[str, Tensor], source: dict[str, Tensor], ours: str, theirs: str, noise: str) -> None:
+    state[f"{ours}.weight"] = source[f"{theirs}.conv.weight"][0]
+    state[f"{ours}.affine.weight"] = source[f"{theirs}.conv.modulation.weight"]
+    state[f"{ours}.affine.bias"] = source[f"{theirs}.conv.modulation.bias"]
+    state[f"{ours}.noise_strength"] = source[f"{theirs}.noise.weight"].reshape(())
+    state[f"{ours}.bias"] = source[f"{theirs}.activate.bias"]
+    state[f"{ours}.noise_const"] = source[noise][0, 0]
+
+
+def _to_rgb(state: dict[str, Tensor], source: dict[str, Tensor], ours: str, theirs: str) -> None:
+    state[f"{ours}.weight"] = source[f"{theirs}.conv.weight"][0]
+    state[f"{ours}.affine.weight"] = source[f"{theirs}.conv.modulation.weight"]
+    state[f"{ours}.affine.bias"] = source[f"{theirs}.conv.modulation.bias"]
+    state[f"{ours}.bias"] = source[f"{theirs}.bias"].reshape(-1)
+
+
+@torch.no_grad()
+def _mean_w(config: dict[str, Any], state: dict[str, Tensor]) -> Tensor:
+    """The mean of mapping(z) over 10,000 seeded z, for checkpoints stored without an average latent."""
+    network = StyleGAN2Network(**config)
+    mapping = {k[len("mapping."):]: v for k, v in state.items() if k.startswith("mapping.") and k != "mapping.w_avg"}
+    network.mapping.load_state_dict(mapping, strict=False)
+    z = torch.randn(10_000, config["z_dim"], generator=torch.Generator().manual_seed(0))
+    return network.mapping(z)[:, 0].mean(0)
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, Any], dict[str, Tensor]]:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            state = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"{path}: truncated or corrupt safetensors file ({error})") from None
+    if metadata.get("format") != FORMAT_TAG or "config" not in metadata:
+        raise CheckpointError(f"{path}: a safetensors file without invgen's StyleGAN2 config "
+                              "(convert it with `invgen stylegan2 convert`)")
+    return json.loads(metadata["config"]), state
+
+
+def save_safetensors(network: StyleGAN2Network, config: dict[str, Any], path: str | Path) -> None:
+    """Write ``network``'s weights and ``config`` as one ``.safetensors`` file, atomically."""
+    from safetensors.torch import save
+
+    from invgen.atomic import write_atomic
+
+    state = {key: value.detach().contiguous().cpu() for key, value in network.state_dict().items()}
+    write_atomic(path, save(state, metadata={"format": FORMAT_TAG, "config": json.dumps(config)}))

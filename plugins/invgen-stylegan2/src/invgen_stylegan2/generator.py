@@ -1,0 +1,83 @@
+"""StyleGAN2 as an invgen :class:`~invgen.interfaces.Generator`: W+ latents in, images out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from invgen.interfaces import Generator, LatentStats
+from invgen_stylegan2.checkpoints import Checkpoint, load_checkpoint
+from invgen_stylegan2.layers import NOISE_MODES
+from invgen_stylegan2.networks import StyleGAN2Network
+
+
+class StyleGAN2Generator(Generator):
+    """A StyleGAN2 network behind the Generator interface.
+
+    ``w`` is ``[B, num_ws, w_dim]``. ``noise`` is ``none`` (noise inputs removed, the seed
+    method's default), ``const`` (the stored noise buffers) or ``random``. For class-conditional
+    networks ``map(z)`` draws a class per z from z itself (uniform over classes, deterministic).
+    """
+
+    def __init__(self, network: StyleGAN2Network, noise: str = "none", sha256: str | None = None) -> None:
+        super().__init__()
+        if noise not in NOISE_MODES:
+            raise ValueError(f"noise must be one of {'|'.join(NOISE_MODES)}, not {noise!r}")
+        self.network = network
+        self.noise = noise
+        self.sha256 = sha256
+        self.num_layers, self.latent_dim, self.z_dim = network.num_ws, network.w_dim, network.z_dim
+        self.channels, self.resolution = network.img_channels, network.img_resolution
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint, noise: str = "none") -> "StyleGAN2Generator":
+        return cls(checkpoint.network, noise=noise, sha256=checkpoint.sha256)
+
+    def synthesize(self, w: Tensor) -> Tensor:
+        return self.network.synthesis(w, noise_mode=self.noise)
+
+    def labels_for(self, z: Tensor) -> Tensor | None:
+        """One-hot classes for conditional networks, from the normal CDF of each z's first coordinate."""
+        classes = self.network.c_dim
+        if classes == 0:
+            return None
+        uniform = 0.5 * (1 + torch.erf(z[:, 0].double() / 2**0.5))
+        index = (uniform * classes).long().clamp(0, classes - 1)
+        return torch.nn.functional.one_hot(index, classes).to(z)
+
+    def map(self, z: Tensor, truncation: float = 1.0, labels: Tensor | None = None) -> Tensor:
+        labels = self.labels_for(z) if labels is None else labels
+        return self.network.mapping(z, labels, truncation_psi=truncation)
+
+    def compute_latent_stats(self) -> LatentStats:
+        """As the base class, cached in ``$INVGEN_HOME/stats/<sha256>.json`` when the weights' hash is known."""
+        cache = _stats_path(self.sha256)
+        if cache is not None and cache.is_file():
+            record = json.loads(cache.read_text())
+            if record.get("samples") == self.stats_samples:
+                return LatentStats(torch.tensor(record["mean"]), torch.tensor(record["std"]),
+                                   torch.tensor(record["std_per_dim"]))
+        stats = super().compute_latent_stats()
+        if cache is not None:
+            from invgen.atomic import write_atomic
+
+            record = {"samples": self.stats_samples, "mean": stats.mean.tolist(), "std": stats.std.item(),
+                      "std_per_dim": stats.std_per_dim.tolist()}
+            write_atomic(cache, json.dumps(record).encode())
+        return stats
+
+
+def _stats_path(sha256: str | None) -> Path | None:
+    if not sha256:
+        return None
+    from invgen.weights import home
+
+    return home() / "stats" / f"stylegan2-{sha256}.json"
+
+
+def from_file(weights: str, noise: str = "none") -> StyleGAN2Generator:
+    """The ``stylegan2:weights=FILE`` generator: any supported checkpoint file."""
+    return StyleGAN2Generator.from_checkpoint(load_checkpoint(weights), noise=noise)

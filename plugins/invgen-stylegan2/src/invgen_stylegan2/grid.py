@@ -1,0 +1,23 @@
+"""Image grids as PNG bytes (samples, training snapshots)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def grid_png(images: Tensor, columns: int | None = None, padding: int = 2) -> bytes:
+    """Tile ``[N, C, H, W]`` images in [-1, 1] into one PNG (white padding)."""
+    from invgen.io import png_bytes
+
+    count, channels, height, width = images.shape
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    canvas = torch.ones(channels, rows * (height + padding) + padding, columns * (width + padding) + padding)
+    for index, image in enumerate(images.detach().cpu().float()):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        canvas[:, top:top + height, left:left + width] = image.clamp(-1, 1)
+    return png_bytes(canvas)

@@ -1,0 +1,40 @@
+"""invgen hooks of the StyleGAN2 plugin (imported on every CLI start: no torch here)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from invgen.hookspecs import hookimpl
+from invgen.params import Param
+from invgen_stylegan2.pretrained import EMBEDDED, EMBEDDED_SHA256, MODELS
+
+NOISE = Param("noise", "choice", "none", "noise inputs: none (removed), const (stored) or random",
+              choices=("none", "const", "random"))
+
+
+@hookimpl
+def register_generators(register: Callable[..., None]) -> None:
+    register("stylegan2", "invgen_stylegan2.generator:from_file",
+             params=(Param("weights", "path", doc="checkpoint: NVIDIA .pkl, rosinality .pt or invgen .safetensors",
+                           required=True), NOISE),
+             summary="any StyleGAN2 checkpoint file")
+    for model in MODELS.values():
+        register(model.name, f"invgen_stylegan2.pretrained:{model.name.replace('-', '_')}", params=(NOISE,),
+                 summary=f"{model.summary} (weights: `invgen weights add {model.name} FILE` or download)")
+    if EMBEDDED_SHA256:
+        register(EMBEDDED, "invgen_stylegan2.pretrained:stylegan2_mnist32", params=(NOISE,),
+                 summary="embedded: MNIST digits 32x32 grey, trained by invgen (works offline)")
+
+
+@hookimpl
+def register_weights(register: Callable[..., None]) -> None:
+    for model in MODELS.values():
+        register(model.name, filename=model.filename, url=model.url, sha256=model.sha256, licence=model.licence,
+                 summary=model.summary)
+
+
+@hookimpl
+def register_commands(app: Any) -> None:
+    from invgen_stylegan2.cli import stylegan2_app
+
+    app.add_typer(stylegan2_app, name="stylegan2")
