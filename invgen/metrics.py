@@ -39,12 +39,16 @@ def ssim(x: Tensor, y: Tensor) -> Tensor:
 
 
 def lpips_distance(x: Tensor, y: Tensor) -> Tensor | None:
-    """LPIPS (AlexNet) per image ``[B]``, or None when no plugin registers an ``lpips`` loss."""
+    """LPIPS (AlexNet) per image ``[B]``, or None when no plugin registers ``lpips`` or its weights are missing."""
+    from invgen.errors import UserError
     from invgen.plugins import registry
 
     if "lpips" not in registry().components["loss"]:
         return None
-    metric = registry().build("loss", "lpips:net=alex").to(x.device)
+    try:
+        metric = registry().build("loss", "lpips:net=alex").to(x.device)
+    except UserError:
+        return None
     with torch.no_grad():
         return metric(x.float(), y.float(), None).double()
 

@@ -1,0 +1,1 @@
+"""invgen-kornia: forward models built on kornia (blur, down-sampling, masks, noise, grey scale)."""

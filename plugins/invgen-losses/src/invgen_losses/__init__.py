@@ -1,0 +1,1 @@
+"""invgen-losses: data terms (pixel likelihood, LPIPS) and priors on W+ latents."""

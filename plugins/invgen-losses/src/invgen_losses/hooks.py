@@ -1,0 +1,56 @@
+"""invgen hooks of the losses plugin (imported on every CLI start: no torch here)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from invgen.hookspecs import hookimpl
+from invgen.params import Param
+
+# The BRGM paper's weights converted to invgen's terms; the derivation is in docs/method.md.
+BRGM_LOSSES = ("lpips:net=vgg,weight=1.2507", "pixel:sigma=none,weight=16.256")
+BRGM_PRIORS = ("w-gaussian:scale=norm,reduce=mean,weight=100", "colinear:reduce=sum,weight=0.1")
+
+
+@hookimpl
+def register_losses(register: Callable[..., None]) -> None:
+    register("pixel", "invgen_losses.pixel:PixelLoss", params=(
+        Param("sigma", "str", "auto", "noise std in [-1, 1] units: auto (from the forward chain), none "
+              "(plain mean error) or a number"),
+        Param("norm", "choice", "l2", "l2 (Gaussian) or l1 (Laplace)", choices=("l2", "l1")),
+    ), summary="pixel likelihood on the known pixels: sum d^2 / (2 sigma^2)")
+    register("lpips", "invgen_losses.perceptual:LPIPSLoss", params=(
+        Param("net", "choice", "vgg", "backbone: vgg (BRGM) or alex (LPIPS default)", choices=("vgg", "alex")),
+    ), summary="LPIPS v0.1 perceptual distance (offline backbone weights)")
+
+
+@hookimpl
+def register_priors(register: Callable[..., None]) -> None:
+    register("w-gaussian", "invgen_losses.priors:WGaussian", params=(
+        Param("scale", "choice", "scalar", "std: scalar, per-dim, or norm (sqrt of the total variance)",
+              choices=("scalar", "per-dim", "norm")),
+        Param("reduce", "choice", "sum", "sum or mean over layers and dimensions", choices=("sum", "mean")),
+    ), summary="Gaussian prior on W+: sum ((w - mu) / sigma)^2 from the generator's latent statistics")
+    register("colinear", "invgen_losses.priors:Colinear", params=(
+        Param("reduce", "choice", "mean", "mean over layer pairs, or sum over ordered pairs (BRGM code)",
+              choices=("mean", "sum")),
+    ), summary="colinearity of the per-layer latents: 1 - cos(w_i, w_j) per batch element")
+    register("z-gaussian", "invgen_losses.priors:ZGaussian", summary="standard normal prior 0.5 ||w||^2")
+    register("sphere", "invgen_losses.priors:Sphere", summary="PULSE's sphere constraint as a penalty")
+
+
+@hookimpl
+def register_presets(register: Callable[..., None]) -> None:
+    register("brgm", losses=BRGM_LOSSES, priors=BRGM_PRIORS,
+             summary="the BRGM objective: LPIPS-VGG + pixel + Gaussian and colinearity priors on W+")
+    register("pixel", losses=("pixel",), summary="pixel likelihood only (W+)")
+    register("pulse", losses=("pixel:sigma=none",), priors=("sphere:weight=0.01",), tie_layers=True,
+             summary="PULSE-like: pixel error with a sphere penalty, one w for all layers")
+
+
+@hookimpl
+def register_weights(register: Callable[..., None]) -> None:
+    for backbone in ("vgg16", "alexnet"):
+        register(f"lpips-{backbone}", filename=f"{backbone}_imagenet_features.safetensors",
+                 licence="BSD-3-Clause (torchvision weights)",
+                 summary=f"ImageNet {backbone} features.* weights for LPIPS (add a local copy)")

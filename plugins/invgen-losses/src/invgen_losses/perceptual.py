@@ -1,0 +1,138 @@
+"""The perceptual data term: LPIPS v0.1 (Zhang et al. 2018) with backbone weights found offline.
+
+The LPIPS linear heads ship inside the ``lpips`` package. The ImageNet backbone (AlexNet or
+VGG16 ``features.*``) is looked up, in order: the file or folder named by
+``INVGEN_LPIPS_WEIGHTS``; the invgen weights cache (``invgen weights add lpips-vgg16 FILE``);
+torchvision's download (online only). If none works: one error, never a random backbone.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from invgen.errors import UserError
+from invgen.interfaces import Loss
+
+BACKBONES = {"vgg": "vgg16", "alex": "alexnet"}
+TORCHVISION_URLS = {
+    "vgg16": "https://download.pytorch.org/models/vgg16-397923af.pth",
+    "alexnet": "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+}
+MIN_SIZE = 32
+
+
+class LPIPSWeightsMissing(UserError, RuntimeError):
+    """No ImageNet backbone weights could be found for LPIPS."""
+
+
+class LPIPSLoss(Loss):
+    """LPIPS distance per observation (``net=vgg`` as in the BRGM paper, or ``alex``).
+
+    Grey images are repeated to three channels; images smaller than 32 px are up-sampled
+    bilinearly to 32 px (on the short side) before the features, since the backbones' pooling
+    needs that much. Unknown pixels (mask 0) are set to 0 in the prediction, as they are in the
+    observation, so they add nothing.
+    """
+
+    def __init__(self, net: str = "vgg") -> None:
+        super().__init__()
+        self.net = net
+        self.model = build_lpips(net)
+
+    def forward(self, prediction: Tensor, observation: Tensor, mask: Tensor | None) -> Tensor:
+        if mask is not None:
+            prediction = prediction * mask
+            observation = observation * mask
+        return self.model(_prepare(prediction), _prepare(observation)).flatten(1).sum(1)
+
+
+def _prepare(images: Tensor) -> Tensor:
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
+    short = min(images.shape[-2:])
+    if short < MIN_SIZE:
+        scale = MIN_SIZE / short
+        size = (round(images.shape[-2] * scale), round(images.shape[-1] * scale))
+        images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
+    return images
+
+
+def build_lpips(net: str) -> torch.nn.Module:
+    """An ``lpips.LPIPS`` model with its backbone loaded from :func:`backbone_state`, frozen, in eval mode."""
+    import lpips
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = lpips.LPIPS(net=net, pnet_rand=True, verbose=False)
+    features = backbone_state(BACKBONES[net])
+    slices = {}
+    for slice_name, block in model.net.named_children():
+        for index, _ in block.named_children():
+            slices[index] = slice_name
+    state = {}
+    for key, tensor in features.items():
+        _, index, kind = key.split(".")
+        state[f"{slices[index]}.{index}.{kind}"] = tensor
+    missing = set(model.net.state_dict()) - set(state)
+    if missing:
+        raise LPIPSWeightsMissing(f"LPIPS {net}: the backbone weights lack {sorted(missing)[0]}; wrong file?")
+    model.net.load_state_dict(state)
+    return model.eval().requires_grad_(False)
+
+
+def backbone_state(backbone: str) -> dict[str, Tensor]:
+    """``features.*`` tensors of an ImageNet ``vgg16`` or ``alexnet``, from the first source that has them."""
+    override = os.environ.get("INVGEN_LPIPS_WEIGHTS")
+    if override:
+        path = Path(override)
+        if path.is_dir():
+            path = path / f"{backbone}_imagenet_features.safetensors"
+        if not path.is_file():
+            raise LPIPSWeightsMissing(f"INVGEN_LPIPS_WEIGHTS={override}: no {backbone} weights file there")
+        return _features(_read(path))
+    cached = _from_cache(backbone)
+    if cached is not None:
+        return cached
+    try:
+        state = torch.hub.load_state_dict_from_url(TORCHVISION_URLS[backbone], progress=False, map_location="cpu")
+    except Exception as error:  # noqa: BLE001 - any network or file failure means "not available"
+        raise LPIPSWeightsMissing(
+            f"LPIPS needs ImageNet {backbone} weights and none were found (download failed: "
+            f"{type(error).__name__}); set INVGEN_LPIPS_WEIGHTS to a features file or folder, or run "
+            f"`invgen weights add lpips-{backbone} FILE`"
+        ) from None
+    return _features(state)
+
+
+def _from_cache(backbone: str) -> dict[str, Tensor] | None:
+    from invgen.plugins import registry
+    from invgen.weights import WeightsError, resolve
+
+    info = registry().weights.get(f"lpips-{backbone}")
+    if info is None:
+        return None
+    try:
+        return _features(_read(resolve(info)))
+    except WeightsError:
+        return None
+
+
+def _read(path: Path) -> dict[str, Tensor]:
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _features(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    features = {k: v for k, v in state.items() if k.startswith("features.")}
+    if not features:
+        raise LPIPSWeightsMissing("the LPIPS backbone file holds no 'features.*' weights")
+    return features
