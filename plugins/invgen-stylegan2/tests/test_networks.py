@@ -1,0 +1,157 @@
+"""The network against an independent reference written from the StyleGAN2 paper's equations.
+
+The reference below modulates and demodulates a weight per sample and runs one grouped
+convolution per layer (the paper's "fused" formulation); resampling uses the literal
+zero-insert / pad / FIR definitions. The network under test scales activations around one
+shared convolution and uses transposed convolutions, so agreement checks the algebra, the
+resampling alignment, the parameter naming and the W+ indexing together.
+"""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from invgen_stylegan2.ops import fir, normalize_2nd_moment, zero_insert
+
+from invgen_stylegan2.testing import make_network
+
+
+def _dense(layer, x, lrelu=False):
+    y = x @ (layer.weight * layer.weight_gain).t() + layer.bias * layer.bias_gain
+    return F.leaky_relu(y, 0.2) * math.sqrt(2) if lrelu else y
+
+
+def _upsample(x, kernel):
+    return fir(zero_insert(x, 2), kernel, (2, 1, 2, 1), gain=4.0)
+
+
+def _modconv(layer, x, w, noise_mode, demodulate=True, gain=1.0, up=False):
+    styles = _dense(layer.affine, w)
+    if not demodulate:
+        styles = styles * layer.weight_gain
+    weight = layer.weight[None] * styles[:, None, :, None, None]
+    if demodulate:
+        weight = weight / (weight.square().sum(dim=(2, 3, 4), keepdim=True) + 1e-8).sqrt()
+    batch, out_channels = weight.shape[:2]
+    k = weight.shape[-1]
+    grouped = weight.reshape(batch * out_channels, *weight.shape[2:])
+    if up:
+        size = layer.resample_filter.shape[-1]
+        before, after = k // 2 + (size + 1) // 2, k // 2 + (size - 2) // 2
+        x = fir(zero_insert(x, 2), layer.resample_filter, (before, after, before, after), gain=4.0)
+        y = F.conv2d(x.reshape(1, -1, *x.shape[2:]), grouped.flip([2, 3]), groups=batch)
+    else:
+        y = F.conv2d(x.reshape(1, -1, *x.shape[2:]), grouped, padding=k // 2, groups=batch)
+    y = y.reshape(batch, out_channels, *y.shape[2:])
+    if not demodulate:
+        return y + layer.bias[None, :, None, None]
+    if noise_mode == "const":
+        y = y + layer.noise_const * layer.noise_strength
+    y = F.leaky_relu(y + layer.bias[None, :, None, None], 0.2) * math.sqrt(2) * gain
+    return y if layer.conv_clamp is None else y.clamp(-layer.conv_clamp * gain, layer.conv_clamp * gain)
+
+
+def reference_synthesis(network, ws, noise_mode="const"):
+    synthesis = network.synthesis
+    x = img = None
+    index = 0
+    for res in synthesis.block_resolutions:
+        block = getattr(synthesis, f"b{res}")
+        if res == 4:
+            x = block.const[None].expand(ws.shape[0], -1, -1, -1)
+            x = _modconv(block.conv1, x, ws[:, index], noise_mode)
+            index += 1
+        else:
+            first = _modconv(block.conv0, x, ws[:, index], noise_mode, up=True)
+            if block.architecture == "resnet":
+                skip = block.skip
+                shortcut = _upsample(F.conv2d(x, skip.weight * skip.weight_gain), skip.resample_filter)
+                x = shortcut * math.sqrt(0.5) + _modconv(block.conv1, first, ws[:, index + 1], noise_mode,
+                                                         gain=math.sqrt(0.5))
+            else:
+                x = _modconv(block.conv1, first, ws[:, index + 1], noise_mode)
+            index += 2
+        if img is not None:
+            img = _upsample(img, block.resample_filter)
+        if block.num_torgb:
+            rgb = _modconv(block.torgb, x, ws[:, index], noise_mode, demodulate=False)
+            img = rgb if img is None else img + rgb
+    return img
+
+
+def reference_mapping(network, z):
+    x = normalize_2nd_moment(z)
+    for index in range(network.mapping.num_layers):
+        x = _dense(getattr(network.mapping, f"fc{index}"), x, lrelu=True)
+    return x
+
+
+CASES = [(32, 1, "skip"), (32, 3, "resnet"), (64, 3, "skip"), (64, 1, "resnet"), (256, 1, "skip"),
+         (256, 3, "resnet"), (1024, 3, "skip"), (1024, 1, "resnet"), (8, 3, "orig")]
+
+
+@pytest.mark.parametrize(("resolution", "channels", "architecture"), CASES)
+def test_synthesis_and_mapping_match_the_reference(resolution, channels, architecture):
+    channel_max = 32 if resolution <= 64 else 8
+    network, _ = make_network(resolution=resolution, channels=channels, architecture=architecture,
+                              channel_max=channel_max, conv_clamp=256)
+    z = torch.randn(2, network.z_dim, generator=torch.Generator().manual_seed(1))
+    ws = network.mapping(z)
+    assert torch.allclose(ws[:, 0], reference_mapping(network, z), atol=1e-5)
+    assert torch.allclose(ws[:, 0], ws[:, -1])
+    ws = ws + 0.3 * torch.randn(ws.shape, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        ours = network.synthesis(ws, noise_mode="const")
+        theirs = reference_synthesis(network, ws)
+    assert ours.shape == (2, channels, resolution, resolution)
+    assert (ours - theirs).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize(("resolution", "num_ws"), [(4, 2), (8, 4), (32, 8), (256, 14), (1024, 18)])
+def test_num_ws_per_resolution(resolution, num_ws):
+    network, _ = make_network(resolution=resolution, channel_max=4)
+    assert network.num_ws == num_ws
+
+
+def test_noise_modes():
+    network, _ = make_network()
+    ws = network.mapping(torch.randn(1, network.z_dim))
+    none, const = network.synthesis(ws, "none"), network.synthesis(ws, "const")
+    torch.manual_seed(0)
+    random_a = network.synthesis(ws, "random")
+    random_b = network.synthesis(ws, "random")
+    assert not torch.allclose(none, const) and not torch.allclose(random_a, random_b)
+    assert torch.equal(const, network.synthesis(ws, "const"))
+    with pytest.raises(ValueError, match="noise_mode must be one of"):
+        network.synthesis(ws, "loud")
+
+
+def test_truncation_pulls_to_w_avg():
+    network, _ = make_network()
+    z = torch.randn(3, network.z_dim)
+    assert torch.allclose(network.mapping(z, truncation_psi=0.0), network.mapping.w_avg.expand(3, 8, -1))
+    half = network.mapping(z, truncation_psi=0.5)
+    assert torch.allclose(half, 0.5 * (network.mapping(z) + network.mapping.w_avg), atol=1e-6)
+
+
+def test_wrong_latent_shape_is_explained():
+    network, _ = make_network()
+    with pytest.raises(ValueError, match=r"ws must be \[B, 8, 32\]"):
+        network.synthesis(torch.zeros(1, 7, 32))
+
+
+def test_gradients_reach_w():
+    network, _ = make_network()
+    ws = network.mapping(torch.randn(2, network.z_dim)).requires_grad_(True)
+    network.synthesis(ws, "none").square().sum().backward()
+    assert ws.grad.abs().sum(dim=2).min() > 0, "every layer's latent must receive a gradient"
+
+
+def test_conditional_mapping_needs_labels():
+    network, _ = make_network(c_dim=10)
+    with pytest.raises(ValueError, match="class-conditional"):
+        network.mapping(torch.randn(1, network.z_dim))
+    labels = F.one_hot(torch.tensor([3]), 10).float()
+    assert network.mapping(torch.randn(1, network.z_dim), labels).shape == (1, 8, 32)
