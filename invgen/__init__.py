@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "reconstruct": ("invgen.api", "reconstruct"),
     "Reconstruction": ("invgen.api", "Reconstruction"),
+    "sample_posterior": ("invgen.api", "sample_posterior"),
+    "Posterior": ("invgen.api", "Posterior"),
+    "VISettings": ("invgen.solvers.vi", "VISettings"),
     "generator": ("invgen.api", "build_generator"),
     "forward_model": ("invgen.api", "build_forward"),
     "loss": ("invgen.api", "build_loss"),

@@ -18,10 +18,12 @@ from torch import Tensor
 from invgen.forward import Chain, chain
 from invgen.interfaces import ForwardModel, Generator, Loss, Prior
 from invgen.io import InputError, load_image
+from invgen.metrics import all_metrics
 from invgen.objective import Objective
 from invgen.plugins import manager, registry
 from invgen.registry import spec_of
 from invgen.solvers.map import MAPSettings, Progress, solve_map
+from invgen.solvers.vi import VISettings, solve_vi
 from invgen.spec import SpecError, parse_spec
 
 ForwardSpec = str | ForwardModel | Sequence[str | ForwardModel]
@@ -51,21 +53,25 @@ def build_prior(spec: str | Prior) -> Prior:
 
 
 def select_terms(
-    preset: str | None, losses: Sequence[str | Loss] | None, priors: Sequence[str | Prior] | None
-) -> tuple[list[str | Loss], list[str | Prior], bool]:
+    preset: str | None, losses: Sequence[str | Loss] | None, priors: Sequence[str | Prior] | None,
+    default_preset: str = "brgm",
+) -> tuple[list[str | Loss], list[str | Prior], bool, str | None]:
     """Merge a preset with explicit terms: an explicit term replaces the preset's term of the same name.
 
-    Without a preset or terms, the ``brgm`` preset is used when a plugin registers it.
+    Without a preset or terms, ``default_preset`` is used when a plugin registers it. Returns
+    the loss terms, prior terms, whether layers are tied, and the preset actually used.
     """
     losses, priors = list(losses or []), list(priors or [])
     if preset is None and not losses and not priors:
-        if "brgm" not in registry().presets:
-            raise SpecError("no loss or prior given and no 'brgm' preset installed: pass --loss/--prior or --preset")
-        preset = "brgm"
+        if default_preset not in registry().presets:
+            raise SpecError(f"no loss or prior given and no {default_preset!r} preset installed: "
+                            "pass --loss/--prior or --preset")
+        preset = default_preset
     if preset is None:
-        return losses, priors, False
+        return losses, priors, False, None
     chosen = registry().preset(preset)
-    return _override(list(chosen.losses), losses), _override(list(chosen.priors), priors), chosen.tie_layers
+    return (_override(list(chosen.losses), losses), _override(list(chosen.priors), priors), chosen.tie_layers,
+            preset)
 
 
 def _override(defaults: list[Any], explicit: list[Any]) -> list[Any]:
@@ -120,6 +126,58 @@ def _shape(shape: Sequence[int]) -> str:
 
 
 @dataclass
+class Problem:
+    """Everything a solver needs: built components, the observation on its device, and the preset used."""
+
+    generator: Generator
+    forward: Chain
+    losses: list[Loss]
+    priors: list[Prior]
+    observation: Tensor
+    preset: str | None
+    tie_layers: bool
+    device: torch.device
+
+    def objective(self) -> Objective:
+        return Objective(self.generator, self.forward, self.losses, self.priors, self.observation)
+
+    def config(self, solver: dict[str, Any]) -> dict[str, Any]:
+        """Everything needed to repeat a run: specs, solver settings, device and versions."""
+        return {
+            "generator": spec_of(self.generator),
+            "forward": [spec_of(part) for part in self.forward.parts],
+            "losses": [spec_of(term) for term in self.losses],
+            "priors": [spec_of(term) for term in self.priors],
+            "preset": self.preset,
+            "solver": solver,
+            "device": str(self.device),
+            "versions": {"torch": torch.__version__, **manager().versions},
+        }
+
+
+def build_problem(
+    observed: Tensor | str | Path,
+    generator: str | Generator,
+    forward: ForwardSpec = "identity",
+    losses: Sequence[str | Loss] | None = None,
+    priors: Sequence[str | Prior] | None = None,
+    preset: str | None = None,
+    device: str | torch.device = "cpu",
+    default_preset: str = "brgm",
+) -> Problem:
+    """Build and check every component, and put them and the observation on ``device``."""
+    loss_terms, prior_terms, tie_layers, preset = select_terms(preset, losses, priors, default_preset)
+    target = resolve_device(device)
+    gen = build_generator(generator).to(target)
+    fwd = chain(build_forward(forward)).to(target)
+    built_losses = [build_loss(t).to(target) for t in loss_terms]
+    built_priors = [build_prior(t).to(target) for t in prior_terms]
+    observation = as_batch(observed, gen.channels)
+    check_observation(observation, gen, fwd)
+    return Problem(gen, fwd, built_losses, built_priors, observation.to(target), preset, tie_layers, target)
+
+
+@dataclass
 class Reconstruction:
     """What :func:`reconstruct` returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU."""
 
@@ -159,44 +217,85 @@ def reconstruct(
     from ``preset`` and/or ``losses``/``priors`` (see :func:`select_terms`). With
     ``ground_truth`` (clean images ``[B, C, H, W]``) the result carries PSNR/SSIM/RMSE/LPIPS.
     """
-    loss_terms, prior_terms, tie_layers = select_terms(preset, losses, priors)
-    settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, tie_layers=tie_layers)
-    target = resolve_device(device)
-    gen = build_generator(generator).to(target)
-    fwd = chain(build_forward(forward))
-    built_losses, built_priors = [build_loss(t) for t in loss_terms], [build_prior(t) for t in prior_terms]
-    observation = as_batch(observed, gen.channels)
-    check_observation(observation, gen, fwd)
-    objective = Objective(gen, fwd.to(target), [t.to(target) for t in built_losses],
-                          [t.to(target) for t in built_priors], observation.to(target))
+    problem = build_problem(observed, generator, forward, losses, priors, preset, device)
+    settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, tie_layers=problem.tie_layers)
+    objective = problem.objective()
     started = time.perf_counter()
-    result = solve_map(objective, settings, init=None if init is None else init.to(target), callback=callback)
-    seconds = time.perf_counter() - started
-    config = run_config(gen, fwd, built_losses, built_priors, preset, settings, target)
+    result = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)
     reconstruction = Reconstruction(
-        image=result.image.cpu(), observation=observation.cpu(), prediction=result.prediction.cpu(),
-        latent=result.latent.cpu(), objective=result.objective.cpu(), history=result.history, config=config,
+        image=result.image.cpu(), observation=problem.observation.cpu(), prediction=result.prediction.cpu(),
+        latent=result.latent.cpu(), objective=result.objective.cpu(), history=result.history,
+        config=problem.config({"method": "map", **settings.__dict__}),
         mask=None if objective.mask is None else objective.mask.cpu(), interrupted=result.interrupted,
-        seconds=seconds,
+        seconds=time.perf_counter() - started,
     )
     if ground_truth is not None:
-        from invgen.metrics import all_metrics
-
         reconstruction.ground_truth = ground_truth.cpu()
         reconstruction.metrics = all_metrics(reconstruction.image, reconstruction.ground_truth)
     return reconstruction
 
 
-def run_config(gen: Generator, fwd: Chain, losses: Sequence[Loss], priors: Sequence[Prior], preset: str | None,
-               settings: MAPSettings, device: torch.device) -> dict[str, Any]:
-    """Everything needed to repeat a run: specs, solver settings, device and versions."""
-    return {
-        "generator": spec_of(gen),
-        "forward": [spec_of(part) for part in fwd.parts],
-        "losses": [spec_of(term) for term in losses],
-        "priors": [spec_of(term) for term in priors],
-        "preset": preset,
-        "solver": {"method": "map", **settings.__dict__},
-        "device": str(device),
-        "versions": {"torch": torch.__version__, **{name: v for name, v in manager().versions.items()}},
-    }
+@dataclass
+class Posterior:
+    """What :func:`sample_posterior` returns: samples of G(w) under q, their mean and per-pixel std.
+
+    ``samples`` ``[B, N, C, H, W]``; ``image`` (the posterior mean) and ``std`` ``[B, C, H, W]``;
+    ``map_image`` the warm-start MAP estimate (if any); ``history`` the ELBO and its parts per step.
+    """
+
+    samples: Tensor
+    image: Tensor
+    std: Tensor
+    observation: Tensor
+    prediction: Tensor
+    latent_mean: Tensor
+    latent_std: Tensor
+    history: dict[str, list[float]]
+    config: dict[str, Any]
+    map_image: Tensor | None = None
+    map_prediction: Tensor | None = None
+    mask: Tensor | None = None
+    ground_truth: Tensor | None = None
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+def sample_posterior(
+    observed: Tensor | str | Path,
+    generator: str | Generator,
+    forward: ForwardSpec = "identity",
+    losses: Sequence[str | Loss] | None = None,
+    priors: Sequence[str | Prior] | None = None,
+    preset: str | None = None,
+    samples: int = 8,
+    settings: VISettings = VISettings(),
+    device: str | torch.device = "cpu",
+    ground_truth: Tensor | None = None,
+    callback: Callable[[Progress], None] | None = None,
+) -> Posterior:
+    """Variational posterior over w for ``observed``: ``samples`` reconstructions, mean and std maps.
+
+    Without terms or a preset the ``bayes`` preset is used: a Gaussian pixel likelihood and a
+    Gaussian prior, so that the ELBO's balance of fit and spread means something.
+    """
+    problem = build_problem(observed, generator, forward, losses, priors, preset, device, default_preset="bayes")
+    objective = problem.objective()
+    started = time.perf_counter()
+    result = solve_vi(objective, settings, num_samples=samples, callback=callback)
+    with torch.no_grad():
+        prediction = problem.forward(result.image_mean)
+    posterior = Posterior(
+        samples=result.samples.cpu(), image=result.image_mean.cpu(), std=result.image_std.cpu(),
+        observation=problem.observation.cpu(), prediction=prediction.cpu(), latent_mean=result.mean.cpu(),
+        latent_std=result.std.cpu(), history=result.history,
+        config=problem.config({"method": "vi", "samples": samples, **settings.__dict__}),
+        map_image=None if result.map is None else result.map.image.cpu(),
+        map_prediction=None if result.map is None else result.map.prediction.cpu(),
+        mask=None if objective.mask is None else objective.mask.cpu(), interrupted=result.interrupted,
+        seconds=time.perf_counter() - started,
+    )
+    if ground_truth is not None:
+        posterior.ground_truth = ground_truth.cpu()
+        posterior.metrics = all_metrics(posterior.image, posterior.ground_truth)
+    return posterior

@@ -4,7 +4,8 @@ PSNR and SSIM are computed on the [0, 1] scale (data range 1); RMSE on the 0-255
 in the BRGM paper's tables. SSIM uses an 11x11 Gaussian window (sigma 1.5) over the valid
 area, which equals scikit-image's ``structural_similarity(..., gaussian_weights=True,
 sigma=1.5, use_sample_covariance=False, data_range=1)``. LPIPS uses the registered
-``lpips`` loss (AlexNet, the LPIPS default) when a plugin provides it.
+``lpips`` loss (AlexNet, the LPIPS default) when a plugin provides it and its weights are
+available locally (a metric never triggers a download).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def lpips_distance(x: Tensor, y: Tensor) -> Tensor | None:
     if "lpips" not in registry().components["loss"]:
         return None
     try:
-        metric = registry().build("loss", "lpips:net=alex").to(x.device)
+        metric = registry().build("loss", "lpips:net=alex,download=false").to(x.device)
     except UserError:
         return None
     with torch.no_grad():

@@ -51,6 +51,11 @@ class Objective(nn.Module):
         for prior in priors:
             prior.bind(generator)
 
+    def repeated(self, k: int) -> "Objective":
+        """The same terms with each observation repeated ``k`` times (for K samples per observation)."""
+        return Objective(self.generator, self.forward_model, list(self.losses), list(self.priors),
+                         self.observation.repeat_interleave(k, dim=0))
+
     def evaluate(self, w: Tensor) -> Evaluation:
         """All terms at latents ``w [B, L, D]`` (B must match the observation's batch)."""
         image = self.generator.synthesize(w)

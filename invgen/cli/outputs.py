@@ -42,7 +42,7 @@ def comparison_png(panels: list[tuple[str, Tensor]], footer: str = "") -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.0), squeeze=False)
+    figure, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.4), squeeze=False)
     for axis, (title, image) in zip(axes[0], panels):
         array = to_uint8(image)
         axis.imshow(array, cmap="gray" if array.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
@@ -76,3 +76,42 @@ def image_files(prefix: str, images: Tensor) -> dict[str, bytes]:
     if images.shape[0] == 1:
         return {f"{prefix}.png": png_bytes(images[0])}
     return {f"{prefix}_{i:03d}.png": png_bytes(image) for i, image in enumerate(images)}
+
+
+def observation_panel(observation: "Tensor", like: "Tensor") -> "Tensor":
+    """The first observation resized (nearest) and converted to the reconstruction's size and channels."""
+    import torch.nn.functional as F
+
+    shown = observation[:1]
+    if shown.shape[-2:] != like.shape[-2:]:
+        shown = F.interpolate(shown, size=like.shape[-2:], mode="nearest")
+    if shown.shape[1] != like.shape[1]:
+        shown = shown.mean(1, keepdim=True).expand(-1, like.shape[1], -1, -1)
+    return shown[0]
+
+
+def metric_title(title: str, metrics: dict[str, list[float]]) -> str:
+    if not metrics:
+        return title
+    text = f"{title}\nPSNR {metrics['psnr'][0]:.2f} dB"
+    return text + (f", SSIM {metrics['ssim'][0]:.3f}" if "ssim" in metrics else "")
+
+
+def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
+    """Every file of a MAP run, rendered in memory."""
+    files: dict[str, bytes] = {}
+    files.update(image_files("reconstruction", result.image))
+    files.update(image_files("observation", result.observation))
+    files.update(image_files("prediction", result.prediction))
+    if result.mask is not None:
+        files.update(image_files("mask", result.mask * 2 - 1))
+    panels = [] if result.ground_truth is None else [("ground truth", result.ground_truth[0])]
+    panels += [("observation", observation_panel(result.observation, result.image)),
+               (metric_title("reconstruction", result.metrics), result.image[0])]
+    files["comparison.png"] = comparison_png(panels, footer_text(record))
+    files["run.json"] = json_bytes(record)
+    return files
+
+
+def footer_text(record: dict[str, Any]) -> str:
+    return f"{record['generator']} | " + " | ".join(record["forward"])

@@ -121,7 +121,7 @@ def solve_map(
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 evaluation = objective.evaluate(latent())
-                _check_finite(evaluation.terms, step)
+                check_finite(evaluation.terms, step)
                 with torch.no_grad():
                     improved = evaluation.total < best_total
                     best_total = torch.where(improved, evaluation.total, best_total)
@@ -145,7 +145,7 @@ def solve_map(
                      history, steps_run, interrupted)
 
 
-def _check_finite(terms: dict[str, Tensor], step: int) -> None:
+def check_finite(terms: dict[str, Tensor], step: int) -> None:
     for name, value in terms.items():
         if not torch.isfinite(value).all():
             raise NonFiniteObjective(

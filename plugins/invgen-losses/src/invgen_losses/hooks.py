@@ -21,6 +21,7 @@ def register_losses(register: Callable[..., None]) -> None:
     ), summary="pixel likelihood on the known pixels: sum d^2 / (2 sigma^2)")
     register("lpips", "invgen_losses.perceptual:LPIPSLoss", params=(
         Param("net", "choice", "vgg", "backbone: vgg (BRGM) or alex (LPIPS default)", choices=("vgg", "alex")),
+        Param("download", "bool", True, "fall back to torchvision's download when no local weights are found"),
     ), summary="LPIPS v0.1 perceptual distance (offline backbone weights)")
 
 
@@ -43,6 +44,8 @@ def register_priors(register: Callable[..., None]) -> None:
 def register_presets(register: Callable[..., None]) -> None:
     register("brgm", losses=BRGM_LOSSES, priors=BRGM_PRIORS,
              summary="the BRGM objective: LPIPS-VGG + pixel + Gaussian and colinearity priors on W+")
+    register("bayes", losses=("pixel:sigma=0.1",), priors=("w-gaussian:scale=per-dim,weight=0.5",),
+             summary="a proper log posterior (Gaussian pixel likelihood, sigma 0.1; Gaussian prior): default for VI")
     register("pixel", losses=("pixel",), summary="pixel likelihood only (W+)")
     register("pulse", losses=("pixel:sigma=none",), priors=("sphere:weight=0.01",), tie_layers=True,
              summary="PULSE-like: pixel error with a sphere penalty, one w for all layers")

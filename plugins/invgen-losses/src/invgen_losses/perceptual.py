@@ -40,10 +40,10 @@ class LPIPSLoss(Loss):
     observation, so they add nothing.
     """
 
-    def __init__(self, net: str = "vgg") -> None:
+    def __init__(self, net: str = "vgg", download: bool = True) -> None:
         super().__init__()
         self.net = net
-        self.model = build_lpips(net)
+        self.model = build_lpips(net, download)
 
     def forward(self, prediction: Tensor, observation: Tensor, mask: Tensor | None) -> Tensor:
         if mask is not None:
@@ -63,14 +63,14 @@ def _prepare(images: Tensor) -> Tensor:
     return images
 
 
-def build_lpips(net: str) -> torch.nn.Module:
+def build_lpips(net: str, download: bool = True) -> torch.nn.Module:
     """An ``lpips.LPIPS`` model with its backbone loaded from :func:`backbone_state`, frozen, in eval mode."""
     import lpips
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = lpips.LPIPS(net=net, pnet_rand=True, verbose=False)
-    features = backbone_state(BACKBONES[net])
+    features = backbone_state(BACKBONES[net], download)
     slices = {}
     for slice_name, block in model.net.named_children():
         for index, _ in block.named_children():
@@ -86,7 +86,7 @@ def build_lpips(net: str) -> torch.nn.Module:
     return model.eval().requires_grad_(False)
 
 
-def backbone_state(backbone: str) -> dict[str, Tensor]:
+def backbone_state(backbone: str, download: bool = True) -> dict[str, Tensor]:
     """``features.*`` tensors of an ImageNet ``vgg16`` or ``alexnet``, from the first source that has them."""
     override = os.environ.get("INVGEN_LPIPS_WEIGHTS")
     if override:
@@ -99,6 +99,9 @@ def backbone_state(backbone: str) -> dict[str, Tensor]:
     cached = _from_cache(backbone)
     if cached is not None:
         return cached
+    if not download:
+        raise LPIPSWeightsMissing(f"LPIPS needs ImageNet {backbone} weights: set INVGEN_LPIPS_WEIGHTS or run "
+                                  f"`invgen weights add lpips-{backbone} FILE`")
     try:
         state = torch.hub.load_state_dict_from_url(TORCHVISION_URLS[backbone], progress=False, map_location="cpu")
     except Exception as error:  # noqa: BLE001 - any network or file failure means "not available"

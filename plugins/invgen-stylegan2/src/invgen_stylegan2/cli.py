@@ -57,7 +57,7 @@ def sample(generator: str = typer.Option(..., "--generator", "-g", help="A gener
 
     import invgen
     from invgen.io import write_atomic
-    from invgen_stylegan2.grid import grid_png
+    from invgen.grid import grid_png
 
     with reported_errors():
         spec = f"stylegan2:weights={_quote(generator)},noise={noise}" if Path(generator).is_file() else generator

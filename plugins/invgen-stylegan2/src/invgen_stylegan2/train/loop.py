@@ -217,7 +217,7 @@ def load_checkpoint_state(out: Path) -> dict[str, Any]:
 
 def sample_grid(trainer: Trainer, count: int = 40) -> bytes:
     """A fixed grid of G_ema samples (fixed z; for conditional models each row cycles the classes)."""
-    from invgen_stylegan2.grid import grid_png
+    from invgen.grid import grid_png
 
     z = torch.randn(count, trainer.G_ema.z_dim, generator=torch.Generator().manual_seed(123))
     labels = None
