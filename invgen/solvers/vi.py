@@ -24,8 +24,8 @@ from invgen.spec import SpecError
 
 @dataclass(frozen=True)
 class VISettings:
-    """``steps`` Adam steps at ``lr`` with ``samples_per_step`` (K) samples; ``init_std`` is the start of s
-    in units of the latent std; ``warm_start`` runs MAP first (``map_steps``) and starts m there."""
+    """``steps`` Adam steps at ``lr`` (cosine decay to 0) with ``samples_per_step`` (K) samples; ``init_std``
+    is the start of s in units of the latent std; ``warm_start`` runs MAP first (``map_steps``) and starts m there."""
 
     steps: int = 200
     lr: float = 0.02
@@ -93,6 +93,9 @@ def solve_vi(
     interrupted = False
     try:
         for step in range(settings.steps):
+            lr = settings.lr * 0.5 * (1 + math.cos(math.pi * step / settings.steps))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             std = F.softplus(rho)
             eps = torch.randn((batch, k, *start.shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
             w = (mean[:, None] + std[:, None] * eps).flatten(0, 1)
@@ -110,7 +113,7 @@ def solve_vi(
             history["entropy"].append(entropy.detach().mean().item())
             if callback is not None:
                 callback(Progress(step + 1, settings.steps, -history["elbo"][-1],
-                                  {"expected_objective": history["expected_objective"][-1]}, settings.lr))
+                                  {"expected_objective": history["expected_objective"][-1]}, lr))
     except KeyboardInterrupt:
         interrupted = True
     if not history["elbo"]:
