@@ -46,5 +46,10 @@ def register_weights(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_datasets(register: Callable[..., None]) -> None:
+    """Register named image sets for ``invgen eval --data``: ``register(name, factory, summary="")``."""
+
+
+@hookspec
 def register_commands(app: Any) -> None:
     """Add sub-commands to the ``invgen`` typer application ``app``."""

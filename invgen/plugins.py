@@ -96,6 +96,8 @@ class Manager:
             self._call(plugin_name, function, _bind(registry.add_preset, plugin_name))
         for plugin_name, function in self.implementations("register_weights"):
             self._call(plugin_name, function, _bind(registry.add_weights, plugin_name))
+        for plugin_name, function in self.implementations("register_datasets"):
+            self._call(plugin_name, function, _bind(registry.add_dataset, plugin_name))
         return registry
 
     def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:

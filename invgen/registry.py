@@ -81,6 +81,20 @@ class WeightsInfo:
     plugin: str = ""
 
 
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A named image set: ``factory()`` returns clean images ``[N, C, H, W]`` in [-1, 1]."""
+
+    name: str
+    factory: str | Callable[..., Any]
+    summary: str = ""
+    plugin: str = ""
+
+    def load(self) -> Any:
+        info = ComponentInfo("generator", self.name, self.factory, plugin=self.plugin)
+        return info.load_factory()()
+
+
 @dataclass
 class Registry:
     """Every component, preset and weight file registered by the loaded plugins."""
@@ -90,6 +104,7 @@ class Registry:
     )
     presets: dict[str, Preset] = field(default_factory=dict)
     weights: dict[str, WeightsInfo] = field(default_factory=dict)
+    datasets: dict[str, "DatasetInfo"] = field(default_factory=dict)
 
     def add_component(
         self,
@@ -152,6 +167,12 @@ class Registry:
         if name in self.weights:
             raise ValueError(f"weights {name!r} are registered twice (plugins {self.weights[name].plugin!r} and {plugin!r})")
         self.weights[name] = WeightsInfo(name, filename, url, sha256, licence, summary, plugin)
+
+
+    def add_dataset(self, name: str, factory: str | Callable[..., Any], summary: str = "", plugin: str = "") -> None:
+        if name in self.datasets:
+            raise ValueError(f"dataset {name!r} is registered twice (plugins {self.datasets[name].plugin!r} and {plugin!r})")
+        self.datasets[name] = DatasetInfo(name, factory, summary, plugin)
 
 
 def instantiate(info: ComponentInfo, values: dict[str, Any]) -> Any:

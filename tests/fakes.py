@@ -29,9 +29,13 @@ class GaussianBlur(ForwardModel):
         taps = torch.exp(-torch.arange(-radius, radius + 1.0) ** 2 / (2 * sigma**2))
         self.register_buffer("taps", taps / taps.sum())
 
+    @property
+    def kernel(self):
+        return self.taps[:, None] * self.taps[None, :]
+
     def forward(self, x):
         r = self.taps.numel() // 2
-        kernel = (self.taps[:, None] * self.taps[None, :]).to(x)
+        kernel = self.kernel.to(x)
         kernel = kernel.expand(x.shape[1], 1, -1, -1)
         return F.conv2d(F.pad(x, (r, r, r, r), mode="reflect"), kernel, groups=x.shape[1])
 

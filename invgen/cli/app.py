@@ -63,7 +63,7 @@ def _exit_code(error: BaseException) -> int:
 
 def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
-    from invgen.cli import corrupt, listing, run
+    from invgen.cli import corrupt, evaluate, listing, run
     from invgen.cli.weights import weights_app
     from invgen.plugins import manager
 
@@ -77,6 +77,7 @@ def create_app() -> typer.Typer:
     app.callback()(_global_options)
     app.command("run")(run.run)
     app.command("corrupt")(corrupt.corrupt)
+    app.command("eval")(evaluate.evaluate)
     app.command("list")(listing.list_components)
     app.command("plugins")(listing.list_plugins)
     app.add_typer(weights_app, name="weights")

