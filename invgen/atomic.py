@@ -15,7 +15,15 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it), so files get the usual permissions."""
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -74,3 +74,16 @@ def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_image(tmp_path / "out.png", torch.zeros(1, 4, 4))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_writes_respect_the_umask(tmp_path):
+    import os
+
+    from invgen.atomic import write_atomic
+
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "f.bin", b"x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "f.bin").stat().st_mode & 0o777 == 0o644

@@ -64,6 +64,8 @@ def run(
                 result = invgen.sample_posterior(observation, gen, fwd, samples=samples, settings=settings,
                                                  callback=callback, **common)
         record = _record(result, input, simulate, seed, loaded - started, time.perf_counter() - started)
+        if clean is not None:
+            record["baselines"] = _baselines(observation, fwd, clean)
         if method == "map":
             from invgen.cli.outputs import render_map
 
@@ -114,6 +116,19 @@ class _progress_bar:
         self.progress.stop()
 
 
+def _baselines(observation: Any, fwd: Any, clean: Any) -> dict[str, dict[str, float]]:
+    """Metrics of the classical baselines that apply to this corruption, for comparison."""
+    from invgen.evaluation.baselines import BASELINES, applicable
+    from invgen.metrics import all_metrics
+
+    shape = tuple(clean.shape[1:])
+    scores = {}
+    for name in applicable(fwd, shape):
+        restored = BASELINES[name][0](observation, fwd, shape)
+        scores[name] = {key: values[0] for key, values in all_metrics(restored, clean, with_lpips=False).items()}
+    return scores
+
+
 def _record(result: Any, path: Path, simulate: bool, seed: int, load_s: float, total_s: float) -> dict[str, Any]:
     return {
         "input": str(path),
@@ -141,6 +156,9 @@ def _summary(result: Any, record: dict[str, Any], output: Path) -> None:
         table.add_row(name.replace("_", " "), f"{value:.4g}" if isinstance(value, float) else str(value))
     for name, values in result.metrics.items():
         table.add_row(name.upper(), ", ".join(f"{v:.4f}" for v in values))
+    for baseline, scores in record.get("baselines", {}).items():
+        table.add_row(f"{baseline} baseline PSNR / SSIM",
+                      f"{scores['psnr']:.4f} / {scores['ssim']:.4f}" if "ssim" in scores else f"{scores['psnr']:.4f}")
     table.add_row("solve time", f"{result.seconds:.1f} s")
     if result.interrupted:
         table.add_row("interrupted", "yes: best result so far written")

@@ -92,3 +92,8 @@ BASELINES = {
     "richardson-lucy": (richardson_lucy, is_deblurring),
     "wiener": (wiener, is_deblurring),
 }
+
+
+def applicable(chain: Chain, shape: Shape) -> list[str]:
+    """Names of the baselines that apply to this chain (e.g. bicubic for a down-sampling)."""
+    return [name for name, (_, applies) in BASELINES.items() if applies(chain, shape)]

@@ -44,6 +44,8 @@ def register_priors(register: Callable[..., None]) -> None:
 def register_presets(register: Callable[..., None]) -> None:
     register("brgm", losses=BRGM_LOSSES, priors=BRGM_PRIORS,
              summary="the BRGM objective: LPIPS-VGG + pixel + Gaussian and colinearity priors on W+")
+    register("brgm-pixel", losses=BRGM_LOSSES[1:], priors=BRGM_PRIORS,
+             summary="BRGM without the perceptual term: works offline (no LPIPS weights needed)")
     register("bayes", losses=("pixel:sigma=0.1",), priors=("w-gaussian:scale=per-dim,weight=0.5",),
              summary="a proper log posterior (Gaussian pixel likelihood, sigma 0.1; Gaussian prior): default for VI")
     register("pixel", losses=("pixel",), summary="pixel likelihood only (W+)")
