@@ -20,8 +20,15 @@ $(STAMP): $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# stylegan2-mnist32 defaults chosen on training digits (scripts/tune_mnist32.py; see its model card)
+DEMO_SOLVER := --preset brgm-pixel --steps 200 --lr 0.1 --device cpu --overwrite
+
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/invgen run --generator stylegan2-mnist32 --forward downsample:factor=4 \
+		--input examples/holdout_1950_digit3.png --simulate --output out/demo $(DEMO_SOLVER)
+	$(BIN)/invgen run --generator stylegan2-mnist32 --forward center-mask:fraction=0.25 \
+		--input examples/holdout_2950_digit5.png --simulate --output out/demo-inpaint $(DEMO_SOLVER)
+	@echo "side-by-side images: out/demo/comparison.png and out/demo-inpaint/comparison.png"
 
 clean:
 	rm -rf $(VENV) out

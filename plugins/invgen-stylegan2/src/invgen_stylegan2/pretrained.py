@@ -47,7 +47,7 @@ MODELS = {
     )
 }
 EMBEDDED = "stylegan2-mnist32"
-EMBEDDED_SHA256: str | None = None  # set when the trained weights are committed
+EMBEDDED_SHA256 = "cd2530ea571997036a5be7e674a8210b8d138abe5eab43de3112b23f236345ad"
 
 
 def embedded_path() -> Path:
