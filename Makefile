@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # stylegan2-mnist32 defaults chosen on training digits (scripts/tune_mnist32.py; see its model card)
-DEMO_SOLVER := --preset brgm-pixel --steps 200 --lr 0.1 --device cpu --overwrite
+DEMO_SOLVER := --preset pixel --steps 200 --lr 0.03 --device cpu --overwrite
 
 demo: $(STAMP)
 	$(BIN)/invgen run --generator stylegan2-mnist32 --forward downsample:factor=4 \
