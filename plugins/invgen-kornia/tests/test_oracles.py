@@ -128,3 +128,31 @@ def test_gradcheck_float64(spec):
     model = invgen.forward_model(spec).double()
     x = torch.rand(1, 3, 8, 8, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(model, (x,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["downsample:factor=4", "downsample:factor=4,mode=bilinear", "blur:sigma=2", "motion-blur:length=9,angle=30",
+     "box-blur:size=5", "defocus:radius=3", "mask:box=[0.1,0.2,0.5,0.6]", "center-mask:fraction=0.4",
+     "random-mask:kind=strokes,fraction=0.3", "random-mask:kind=boxes,fraction=0.3",
+     "random-mask:kind=pixels,fraction=0.5", "noise:std=0.05", "poisson:peak=30", "grayscale"],
+)
+def test_every_model_on_a_real_photograph(spec):
+    """Each model on scikit-image's astronaut: shape as stated, values finite, and its defining effect."""
+    rgb = torch.from_numpy(data.astronaut()[::4, ::4].astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
+    model = invgen.forward_model(spec)
+    observed = model.simulate(rgb, seed=0)
+    assert tuple(observed.shape[1:]) == model.output_shape(tuple(rgb.shape[1:]))
+    assert torch.isfinite(observed).all()
+    mask = model.mask(tuple(rgb.shape[1:]))
+    name = spec.split(":")[0]
+    if mask is not None:
+        assert (observed * (1 - mask)).abs().max() == 0 and torch.equal(observed * mask, rgb * mask)
+    elif name in ("blur", "motion-blur", "box-blur", "defocus"):
+        def roughness(image):
+            return (image[..., 1:, :] - image[..., :-1, :]).abs().mean() + (image[..., 1:] - image[..., :-1]).abs().mean()
+        assert roughness(observed) < 0.8 * roughness(rgb)
+    elif name in ("noise", "poisson"):
+        assert 0.01 < (observed - rgb).std() < 0.5
+    elif name == "downsample":
+        assert (observed.mean() - rgb.mean()).abs() < 0.01
