@@ -177,15 +177,16 @@ def build_problem(
     return Problem(gen, fwd, built_losses, built_priors, observation.to(target), preset, tie_layers, target)
 
 
-@dataclass
-class Reconstruction:
-    """What :func:`reconstruct` returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU."""
+@dataclass(kw_only=True)
+class RunResult:
+    """What every solver run returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU.
+
+    ``image`` is the reconstruction (for VI the posterior mean), ``prediction`` = f(image).
+    """
 
     image: Tensor
     observation: Tensor
     prediction: Tensor
-    latent: Tensor
-    objective: Tensor
     history: dict[str, list[float]]
     config: dict[str, Any]
     mask: Tensor | None = None
@@ -193,6 +194,20 @@ class Reconstruction:
     metrics: dict[str, list[float]] = field(default_factory=dict)
     interrupted: bool = False
     seconds: float = 0.0
+
+    def score(self, ground_truth: Tensor | None) -> None:
+        """Keep the clean images and compute PSNR/SSIM/RMSE/LPIPS against them (no-op without them)."""
+        if ground_truth is not None:
+            self.ground_truth = ground_truth.cpu()
+            self.metrics = all_metrics(self.image, self.ground_truth)
+
+
+@dataclass(kw_only=True)
+class Reconstruction(RunResult):
+    """What :func:`reconstruct` returns: also the best ``latent [B, L, D]`` and its ``objective [B]``."""
+
+    latent: Tensor
+    objective: Tensor
 
 
 def reconstruct(
@@ -229,36 +244,24 @@ def reconstruct(
         mask=None if objective.mask is None else objective.mask.cpu(), interrupted=result.interrupted,
         seconds=time.perf_counter() - started,
     )
-    if ground_truth is not None:
-        reconstruction.ground_truth = ground_truth.cpu()
-        reconstruction.metrics = all_metrics(reconstruction.image, reconstruction.ground_truth)
+    reconstruction.score(ground_truth)
     return reconstruction
 
 
-@dataclass
-class Posterior:
-    """What :func:`sample_posterior` returns: samples of G(w) under q, their mean and per-pixel std.
+@dataclass(kw_only=True)
+class Posterior(RunResult):
+    """What :func:`sample_posterior` returns: samples of G(w) under q, their mean (``image``) and std.
 
-    ``samples`` ``[B, N, C, H, W]``; ``image`` (the posterior mean) and ``std`` ``[B, C, H, W]``;
-    ``map_image`` the warm-start MAP estimate (if any); ``history`` the ELBO and its parts per step.
+    ``samples`` ``[B, N, C, H, W]``; ``std`` ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the
+    fitted q; ``map_image`` the warm-start MAP estimate (if any); ``history`` the ELBO per step.
     """
 
     samples: Tensor
-    image: Tensor
     std: Tensor
-    observation: Tensor
-    prediction: Tensor
     latent_mean: Tensor
     latent_std: Tensor
-    history: dict[str, list[float]]
-    config: dict[str, Any]
     map_image: Tensor | None = None
     map_prediction: Tensor | None = None
-    mask: Tensor | None = None
-    ground_truth: Tensor | None = None
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    interrupted: bool = False
-    seconds: float = 0.0
 
 
 def sample_posterior(
@@ -295,7 +298,5 @@ def sample_posterior(
         mask=None if objective.mask is None else objective.mask.cpu(), interrupted=result.interrupted,
         seconds=time.perf_counter() - started,
     )
-    if ground_truth is not None:
-        posterior.ground_truth = ground_truth.cpu()
-        posterior.metrics = all_metrics(posterior.image, posterior.ground_truth)
+    posterior.score(ground_truth)
     return posterior
