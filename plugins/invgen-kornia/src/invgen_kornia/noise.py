@@ -7,18 +7,15 @@ import math
 import torch
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel
+from invgen.forward import Identity
 
 
-class GaussianNoise(ForwardModel):
+class GaussianNoise(Identity):
     """Additive white Gaussian noise of standard deviation ``std`` in [-1, 1] units."""
 
     def __init__(self, std: float) -> None:
         super().__init__()
         self.std = std
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
 
     @property
     def noise_std(self) -> float:
@@ -28,7 +25,7 @@ class GaussianNoise(ForwardModel):
         return y + self.std * torch.randn(y.shape, generator=rng, device=y.device, dtype=y.dtype)
 
 
-class PoissonNoise(ForwardModel):
+class PoissonNoise(Identity):
     """Photon (shot) noise: intensities in [0, 1] scaled to ``peak`` expected counts, then Poisson.
 
     ``noise_std`` is the standard deviation at mid-grey, ``2 * sqrt(0.5 / peak)`` in [-1, 1] units
@@ -38,9 +35,6 @@ class PoissonNoise(ForwardModel):
     def __init__(self, peak: float) -> None:
         super().__init__()
         self.peak = peak
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
 
     @property
     def noise_std(self) -> float:
