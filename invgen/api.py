@@ -224,6 +224,7 @@ def reconstruct(
     device: str | torch.device = "cpu",
     ground_truth: Tensor | None = None,
     init: Tensor | None = None,
+    precision: str = "fp32",
     callback: Callable[[Progress], None] | None = None,
 ) -> Reconstruction:
     """MAP reconstruction of ``observed`` (``[C, H, W]``, ``[B, C, H, W]`` or an image path).
@@ -231,9 +232,11 @@ def reconstruct(
     ``forward`` is a spec, a forward model or a list of them (applied in order). Terms come
     from ``preset`` and/or ``losses``/``priors`` (see :func:`select_terms`). With
     ``ground_truth`` (clean images ``[B, C, H, W]``) the result carries PSNR/SSIM/RMSE/LPIPS.
+    ``precision="bf16"`` runs the networks in bfloat16 while optimising (see :mod:`invgen.precision`).
     """
     problem = build_problem(observed, generator, forward, losses, priors, preset, device)
-    settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, tie_layers=problem.tie_layers)
+    settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, tie_layers=problem.tie_layers,
+                           precision=precision)
     objective = problem.objective()
     started = time.perf_counter()
     result = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)

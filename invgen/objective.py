@@ -8,6 +8,7 @@ from typing import Sequence
 from torch import Tensor, nn
 
 from invgen.interfaces import ForwardModel, Generator, Loss, Prior
+from invgen.precision import autocast
 
 
 @dataclass
@@ -56,14 +57,21 @@ class Objective(nn.Module):
         return Objective(self.generator, self.forward_model, list(self.losses), list(self.priors),
                          self.observation.repeat_interleave(k, dim=0))
 
-    def evaluate(self, w: Tensor) -> Evaluation:
-        """All terms at latents ``w [B, L, D]`` (B must match the observation's batch)."""
-        image = self.generator.synthesize(w)
-        prediction = self.forward_model(image)
+    def evaluate(self, w: Tensor, precision: str = "fp32") -> Evaluation:
+        """All terms at latents ``w [B, L, D]`` (B must match the observation's batch).
+
+        With ``precision="bf16"`` the generator, forward model and losses run under bfloat16
+        autocast (see :mod:`invgen.precision`); terms, images and priors are returned in float32.
+        """
+        with autocast(precision, w.device):
+            image = self.generator.synthesize(w)
+            prediction = self.forward_model(image)
+            data_terms = [loss(prediction, self.observation, self.mask) for loss in self.losses]
+        image, prediction = image.float(), prediction.float()
         terms: dict[str, Tensor] = {}
         names = iter(self.names)
-        for loss in self.losses:
-            terms[next(names)] = loss.weight * loss(prediction, self.observation, self.mask)
+        for loss, value in zip(self.losses, data_terms):
+            terms[next(names)] = loss.weight * value.float()
         for prior in self.priors:
             terms[next(names)] = prior.weight * prior(w)
         total = sum(terms.values())

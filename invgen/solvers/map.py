@@ -16,6 +16,7 @@ from torch import Tensor
 
 from invgen.objective import Objective
 from invgen.errors import UserError
+from invgen.precision import check_precision
 from invgen.spec import SpecError
 
 
@@ -30,6 +31,8 @@ class MAPSettings:
     ``schedule`` is ``constant`` or ``cosine`` (decay to 0), after ``warmup`` linear warm-up
     steps. ``tie_layers`` optimises one w shared by all layers (the W space instead of W+).
     ``init_noise`` adds seeded Gaussian noise (in units of the latent std) to the start.
+    ``precision`` ``bf16`` evaluates the networks in bfloat16 during the steps (several times
+    faster on CPUs with AMX); the returned images and objective values are evaluated in float32.
     """
 
     steps: int = 200
@@ -39,8 +42,10 @@ class MAPSettings:
     seed: int = 0
     tie_layers: bool = False
     init_noise: float = 0.0
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         if self.steps < 1:
             raise SpecError(f"steps must be >= 1, not {self.steps}")
         if not self.lr > 0:
@@ -120,7 +125,7 @@ def solve_map(
                 lr = settings.lr_at(step)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                evaluation = objective.evaluate(latent())
+                evaluation = objective.evaluate(latent(), settings.precision)
                 check_finite(evaluation.terms, step)
                 with torch.no_grad():
                     improved = evaluation.total < best_total

@@ -96,7 +96,20 @@ def test_interrupt_returns_best_so_far(fake_manager):
     assert result.interrupted and result.steps_run == 5
 
 
-@pytest.mark.parametrize("bad", [dict(steps=0), dict(lr=0.0), dict(schedule="step"), dict(warmup=-1)])
+def test_bf16_steps_recover_as_well_and_report_float32(fake_manager):
+    """bfloat16 autocast changes the speed, not the answer: same threshold, float32 results."""
+    generator, forward, truth, observation = _problem("test-blur:sigma=1")
+    objective = Objective(generator, forward, [invgen.loss("test-sse")], [], observation)
+    evaluation = objective.evaluate(generator.initial_latent(3), precision="bf16")
+    assert all(value.dtype == torch.float32 for value in evaluation.terms.values())
+    assert evaluation.image.dtype == torch.float32
+    result = solve_map(objective, MAPSettings(steps=400, lr=0.1, precision="bf16"))
+    assert result.image.dtype == torch.float32
+    assert (psnr(result.image, truth) > RECOVERY_DB).all()
+
+
+@pytest.mark.parametrize("bad", [dict(steps=0), dict(lr=0.0), dict(schedule="step"), dict(warmup=-1),
+                                 dict(precision="fp16")])
 def test_settings_are_checked(bad):
     with pytest.raises(ValueError):
         MAPSettings(**bad)
