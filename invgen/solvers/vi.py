@@ -18,17 +18,27 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from invgen.objective import Objective
+from invgen.precision import check_precision
 from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
 from invgen.spec import SpecError
 
 
 @dataclass(frozen=True)
 class VISettings:
-    """``steps`` Adam steps at ``lr`` (cosine decay to 0) with ``samples_per_step`` (K) samples; ``init_std``
-    is the start of s in units of the latent std; ``warm_start`` runs MAP first (``map_steps``) and starts m there."""
+    """``steps`` Adam steps at ``lr`` for m and ``std_lr`` for the softplus parameter of s (both cosine-decayed
+    to 0) with ``samples_per_step`` (K) samples. ``init_std`` is the start of s in units of the latent std;
+    Adam moves the softplus parameter by about ``std_lr`` per step, so s can change by a factor of at
+    most about exp(steps * std_lr / 2): ``std_lr`` must let s reach its optimum. ``warm_start`` runs MAP
+    first (``map_steps`` at ``map_lr``) and starts m there; ``precision`` as in
+    :class:`~invgen.solvers.map.MAPSettings` (the final samples are drawn in float32).
+
+    Mean-field q cannot follow the few latent directions the data pin down: each coordinate's
+    variance leaks into them, so samples miss the observation by about sigma * sqrt(latent dims /
+    observed values) per value (docs/method.md)."""
 
     steps: int = 200
     lr: float = 0.02
+    std_lr: float = 0.1
     samples_per_step: int = 4
     init_std: float = 0.1
     warm_start: bool = True
@@ -36,11 +46,13 @@ class VISettings:
     map_lr: float = 0.05
     seed: int = 0
     entropy: bool = True
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         if self.steps < 1 or self.samples_per_step < 1 or self.map_steps < 1:
             raise SpecError("steps, samples per step and MAP steps must be >= 1")
-        if not (self.lr > 0 and self.init_std > 0 and self.map_lr > 0):
+        if not (self.lr > 0 and self.std_lr > 0 and self.init_std > 0 and self.map_lr > 0):
             raise SpecError("learning rates and init_std must be > 0")
 
 
@@ -79,13 +91,14 @@ def solve_vi(
     latent_std = generator.latent_stats().std.to(objective.observation).item()
     warm = None
     if settings.warm_start:
-        warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed))
+        warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
+                                               precision=settings.precision))
         start = warm.latent
     else:
         start = generator.initial_latent(batch).to(objective.observation)
     mean = start.detach().clone().requires_grad_(True)
     rho = _softplus_inverse(torch.full_like(start, settings.init_std * latent_std)).requires_grad_(True)
-    optimizer = torch.optim.Adam([mean, rho], lr=settings.lr)
+    optimizer = torch.optim.Adam([{"params": [mean], "lr": settings.lr}, {"params": [rho], "lr": settings.std_lr}])
     k = settings.samples_per_step
     repeated = objective.repeated(k)
     rng = torch.Generator().manual_seed(settings.seed)
@@ -93,13 +106,14 @@ def solve_vi(
     interrupted = False
     try:
         for step in range(settings.steps):
-            lr = settings.lr * 0.5 * (1 + math.cos(math.pi * step / settings.steps))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            decay = 0.5 * (1 + math.cos(math.pi * step / settings.steps))
+            lr = settings.lr * decay
+            optimizer.param_groups[0]["lr"] = lr
+            optimizer.param_groups[1]["lr"] = settings.std_lr * decay
             std = F.softplus(rho)
             eps = torch.randn((batch, k, *start.shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
             w = (mean[:, None] + std[:, None] * eps).flatten(0, 1)
-            evaluation = repeated.evaluate(w)
+            evaluation = repeated.evaluate(w, settings.precision)
             check_finite(evaluation.terms, step)
             expected = evaluation.total.view(batch, k).mean(1)
             entropy = std.log().flatten(1).sum(1) + 0.5 * std[0].numel() * (1 + math.log(2 * math.pi))

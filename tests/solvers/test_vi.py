@@ -82,3 +82,5 @@ def test_settings_are_checked():
         VISettings(samples_per_step=0)
     with pytest.raises(invgen.SpecError):
         VISettings(init_std=0)
+    with pytest.raises(invgen.SpecError, match="precision"):
+        VISettings(precision="half")
