@@ -29,7 +29,11 @@ def evaluate(
     lr: float = typer.Option(0.05, "--lr", min=0.0, help="Adam learning rate."),
     batch: int = typer.Option(100, "--batch", min=1, help="Images optimised together."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated noise and the solvers."),
+    precision: str = typer.Option("fp32", "--precision",
+                                  help="fp32, or bf16 (networks in bfloat16 while optimising: faster on AMX CPUs)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace results already in --output."),
+    resume: bool = typer.Option(False, "--resume", help="Reuse the (task, method) results an earlier run of the "
+                                                        "same experiment left in --output (each is saved when done)."),
 ) -> None:
     """Compare reconstruction methods on corrupted copies of clean images (mean ± standard error)."""
     with reported_errors():
@@ -41,13 +45,15 @@ def evaluate(
         from invgen.evaluation.baselines import BASELINES
         from invgen.evaluation.methods import METHODS, ablation_ladder
         from invgen.evaluation.methods import method as lookup
+        from invgen.evaluation.parts import load_part, part_key, save_part
         from invgen.evaluation.runner import Budget, observations, run_baseline, run_generator_method
         from invgen.evaluation.tasks import task as lookup_task
         from invgen.spec import SpecError
 
         clash = [name for name in RESULT_FILES if (output / name).exists()]
-        if clash and not overwrite:
-            raise OutputExists(f"{output}: already holds results ({clash[0]}); pass --overwrite or choose another")
+        if clash and not (overwrite or resume):
+            raise OutputExists(f"{output}: already holds results ({clash[0]}); pass --resume, --overwrite or "
+                               "choose another")
         tasks = [lookup_task(name) for name in task]
         chosen = ablation_ladder() if ablation else []
         baselines: list[str] = []
@@ -60,10 +66,11 @@ def evaluate(
             raise SpecError(f"give at least one --method (choose from {', '.join([*METHODS, *BASELINES])}) "
                             "or --ablation")
         import invgen
+        from invgen.api import select_terms
 
         model = invgen.generator(generator)
         clean = _subset(_load(data, model.image_shape), limit)
-        budget = Budget(steps=steps, lr=lr, batch=batch, seed=seed)
+        budget = Budget(steps=steps, lr=lr, batch=batch, seed=seed, precision=precision)
         command = "invgen eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
         outcomes = []
         files: dict[str, bytes] = {}
@@ -71,20 +78,38 @@ def evaluate(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=stderr, transient=True) as progress:
             bar = progress.add_task("evaluating", total=total)
+            experiment = {"generator": generator, "data": data, "limit": limit, "budget": budget.__dict__}
+
+            def finished(task_name: str, specs: Any, method_key: Any, compute: Any) -> None:
+                key = part_key({**experiment, "task": [task_name, list(specs)], "method": method_key}, clean)
+                outcome = load_part(output, key) if resume else None
+                if outcome is None:
+                    outcome = compute()
+                    if outcome is not None:
+                        save_part(output, key, outcome)
+                else:
+                    progress.advance(bar, len(clean))
+                if outcome is not None:
+                    outcomes.append(outcome)
+
+            def skipped_if_none(outcome: Any) -> Any:
+                if outcome is None:  # the baseline does not apply to this task
+                    progress.advance(bar, len(clean))
+                return outcome
+
             for current in tasks:
                 observed, groups = observations(current, clean, seed)
                 for name in baselines:
                     progress.update(bar, description=f"{current.name} / {name}")
-                    outcome = run_baseline(name, current, clean, observed, groups,
-                                           lambda n: progress.advance(bar, n))
-                    if outcome is None:
-                        progress.advance(bar, len(clean))
-                    else:
-                        outcomes.append(outcome)
+                    finished(current.name, current.specs, name,
+                             lambda: skipped_if_none(run_baseline(name, current, clean, observed, groups,
+                                                                  lambda n: progress.advance(bar, n))))
                 for chosen_method in chosen:
                     progress.update(bar, description=f"{current.name} / {chosen_method.name}")
-                    outcomes.append(run_generator_method(generator, chosen_method, current, clean, observed, groups,
-                                                         budget, lambda n: progress.advance(bar, n)))
+                    terms = select_terms(chosen_method.preset, chosen_method.losses, chosen_method.priors)
+                    finished(current.name, current.specs, {**chosen_method.__dict__, "terms": terms[:3]},
+                             lambda: run_generator_method(generator, chosen_method, current, clean, observed, groups,
+                                                          budget, lambda n: progress.advance(bar, n)))
                 files[f"figure_{current.name.replace('|', '_').replace(':', '-')}.png"] = report.figure_png(
                     current.name, clean, observed, outcomes, command)
         rows = report.summary_rows(outcomes)

@@ -42,6 +42,7 @@ class Budget:
     batch: int = 100
     seed: int = 0
     vi_steps: int = 100
+    precision: str = "fp32"
 
 
 def generator_with_noise(spec: str, noise: str | None):  # noqa: ANN201 - a Generator
@@ -81,11 +82,13 @@ def run_generator_method(generator_spec: str, method: GeneratorMethod, task: Tas
                                     list(method.priors), method.preset)
             objective = problem.objective()
             if method.vi:
-                settings = VISettings(steps=budget.vi_steps, map_steps=budget.steps, map_lr=budget.lr, seed=budget.seed)
+                settings = VISettings(steps=budget.vi_steps, map_steps=budget.steps, map_lr=budget.lr, seed=budget.seed,
+                                      precision=budget.precision)
                 images = solve_vi(objective, settings, num_samples=8).image_mean
             else:
                 tie = method.tie_layers or problem.tie_layers
-                settings = MAPSettings(steps=budget.steps, lr=budget.lr, seed=budget.seed, tie_layers=tie)
+                settings = MAPSettings(steps=budget.steps, lr=budget.lr, seed=budget.seed, tie_layers=tie,
+                                       precision=budget.precision)
                 images = solve_map(objective, settings).image
             reconstructions[chunk] = images.detach().clamp(-1, 1)
             on_batch(len(chunk))

@@ -59,6 +59,29 @@ def test_eval_refuses_unknown_methods_and_existing_results(images, tmp_path, fak
     assert again.exit_code == 1 and (tmp_path / "o" / "results.md").read_text() == "keep me"
 
 
+def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_path, fake_manager, monkeypatch):
+    fake_manager.registry.add_preset("pixel", losses=["test-sse"], plugin="fakes")
+    out = tmp_path / "eval"
+    command = ["eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-down", "-m", "pixel", "-m", "bicubic",
+               "--steps", "5", "--output", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(create_app(), command).exit_code == 0
+    first = json.loads((out / "results.json").read_text())["summary"]
+    assert len(list((out / "parts").glob("*.safetensors"))) == 2
+
+    import invgen.evaluation.runner as runner_module
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a finished part was recomputed")
+
+    monkeypatch.setattr(runner_module, "solve_map", must_not_run)
+    resumed = runner.invoke(create_app(), [*command, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads((out / "results.json").read_text())["summary"] == first
+    changed = runner.invoke(create_app(), [*command[:-4], "--steps", "6", "--output", str(out), "--resume"])
+    assert "a finished part was recomputed" in changed.stderr  # other settings, a new experiment: solver runs
+
+
 def test_mean_and_standard_error_match_numpy():
     values = [1.0, 2.0, 4.0, 7.0]
     mean, se = mean_se(values)
