@@ -94,14 +94,15 @@ def main() -> None:
     parser.add_argument("--task", action="append", choices=list(TASKS), help="default: all")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--steps", type=int, default=100, help="ELBO steps")
-    parser.add_argument("--std-lr", type=float, default=VISettings.std_lr)
+    parser.add_argument("--std-lr", type=float, default=None, help="default: VISettings' choice for the basis")
     parser.add_argument("--init-std", type=float, default=VISettings.init_std)
+    parser.add_argument("--basis", default=VISettings.basis, choices=["latent", "data"])
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     digits = registry().datasets[args.data].load()
     clean = digits[torch.linspace(0, len(digits) - 1, args.limit).round().long()]
     settings = VISettings(steps=args.steps, map_steps=200, map_lr=0.05, precision=args.precision, std_lr=args.std_lr,
-                          init_std=args.init_std)
+                          init_std=args.init_std, basis=args.basis)
     report = {"data": args.data, "digits": len(clean), "samples": args.samples, "losses": args.loss,
               "settings": settings.__dict__,
               "tasks": {name: run_task(name, TASKS[name], clean, args.batch, settings, args.samples, args.loss)

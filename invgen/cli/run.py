@@ -26,6 +26,8 @@ def run(
                                          help="Objective preset (default: brgm for map, bayes for vi)."),
     method: str = typer.Option("map", "--method", help="map (one estimate) or vi (posterior samples)."),
     samples: int = typer.Option(8, "--samples", min=2, max=256, help="VI: number of posterior samples."),
+    basis: str = typer.Option("latent", "--basis", help="VI: latent (mean-field over w) or data (diagonal along the "
+                                                        "directions the observation determines; small observations)."),
     simulate: bool = typer.Option(False, "--simulate", help="Corrupt the clean input first; report metrics against it."),
     steps: int = typer.Option(200, "--steps", min=1, help="Optimisation steps (for vi: of the ELBO)."),
     lr: float = typer.Option(0.05, "--lr", min=0.0, help="Adam learning rate (MAP, and VI's warm start)."),
@@ -62,7 +64,7 @@ def run(
                 result = invgen.reconstruct(observation, gen, fwd, steps=steps, lr=lr, schedule=schedule, seed=seed,
                                             precision=precision, callback=callback, **common)
             else:
-                settings = invgen.VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision)
+                settings = invgen.VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis)
                 result = invgen.sample_posterior(observation, gen, fwd, samples=samples, settings=settings,
                                                  callback=callback, **common)
         record = _record(result, input, simulate, seed, loaded - started, time.perf_counter() - started)

@@ -19,8 +19,13 @@ from torch import Tensor
 
 from invgen.objective import Objective
 from invgen.precision import check_precision
+from invgen.solvers.basis import data_aligned_basis
 from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
 from invgen.spec import SpecError
+
+
+BASES = ("latent", "data")
+DEFAULT_STD_LR = {"latent": 0.1, "data": 0.5}
 
 
 @dataclass(frozen=True)
@@ -28,17 +33,21 @@ class VISettings:
     """``steps`` Adam steps at ``lr`` for m and ``std_lr`` for the softplus parameter of s (both cosine-decayed
     to 0) with ``samples_per_step`` (K) samples. ``init_std`` is the start of s in units of the latent std;
     Adam moves the softplus parameter by about ``std_lr`` per step, so s can change by a factor of at
-    most about exp(steps * std_lr / 2): ``std_lr`` must let s reach its optimum. ``warm_start`` runs MAP
+    most about exp(steps * std_lr / 2): ``std_lr`` must let s reach its optimum (None: 0.1 for
+    ``basis=latent``, 0.5 for ``basis=data``, whose spreads span more decades; both chosen on the
+    training split, docs/results.md). ``warm_start`` runs MAP
     first (``map_steps`` at ``map_lr``) and starts m there; ``precision`` as in
     :class:`~invgen.solvers.map.MAPSettings` (the final samples are drawn in float32).
 
-    Mean-field q cannot follow the few latent directions the data pin down: each coordinate's
-    variance leaks into them, so samples miss the observation by about sigma * sqrt(latent dims /
-    observed values) per value (docs/method.md)."""
+    ``basis`` ``latent`` is mean-field over the coordinates of w. Such a q cannot follow the few
+    latent directions the data pin down: each coordinate's variance leaks into them, so samples
+    miss the observation by about sigma * sqrt(latent dims / observed values) per value
+    (docs/method.md). ``data`` is diagonal in a basis aligned with those directions instead
+    (:mod:`invgen.solvers.basis`, computed at the warm start; one backward pass per observed value)."""
 
     steps: int = 200
     lr: float = 0.02
-    std_lr: float = 0.1
+    std_lr: float | None = None
     samples_per_step: int = 4
     init_std: float = 0.1
     warm_start: bool = True
@@ -47,9 +56,14 @@ class VISettings:
     seed: int = 0
     entropy: bool = True
     precision: str = "fp32"
+    basis: str = "latent"
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
+        if self.basis not in BASES:
+            raise SpecError(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
+        if self.std_lr is None:
+            object.__setattr__(self, "std_lr", DEFAULT_STD_LR[self.basis])
         if self.steps < 1 or self.samples_per_step < 1 or self.map_steps < 1:
             raise SpecError("steps, samples per step and MAP steps must be >= 1")
         if not (self.lr > 0 and self.std_lr > 0 and self.init_std > 0 and self.map_lr > 0):
@@ -60,7 +74,8 @@ class VISettings:
 class VIResult:
     """The fitted q and what it implies.
 
-    ``mean``/``std`` ``[B, L, D]`` parametrise q; ``samples`` ``[B, N, C, H, W]`` are G(w) for N
+    ``mean``/``std`` ``[B, L, D]`` are q's mean and marginal std per coordinate (with ``basis=data``
+    q is correlated: ``scale`` ``[B, L*D, L*D]`` then holds A with covariance A A^T); ``samples`` ``[B, N, C, H, W]`` are G(w) for N
     draws; ``image_mean``/``image_std`` ``[B, C, H, W]`` are their per-pixel mean and std;
     ``history`` holds the ELBO and its parts per step; ``map`` is the warm start, if any.
     """
@@ -73,6 +88,7 @@ class VIResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     map: MAPResult | None = None
     interrupted: bool = False
+    scale: Tensor | None = None
 
 
 def _softplus_inverse(x: Tensor) -> Tensor:
@@ -97,7 +113,17 @@ def solve_vi(
     else:
         start = generator.initial_latent(batch).to(objective.observation)
     mean = start.detach().clone().requires_grad_(True)
-    rho = _softplus_inverse(torch.full_like(start, settings.init_std * latent_std)).requires_grad_(True)
+    basis, log_det = data_aligned_basis(objective, start) if settings.basis == "data" else (None, 0.0)
+    shape = start.shape if basis is None else start.flatten(1).shape
+    init = settings.init_std * (latent_std if basis is None else 1.0)  # the data basis is whitened
+    rho = _softplus_inverse(torch.full(shape, init).to(start)).requires_grad_(True)
+
+    def offsets(std: Tensor, eps: Tensor) -> Tensor:
+        """w - m for standard normal draws ``eps [B, K, *shape[1:]]``: ``[B, K, L, D]``."""
+        if basis is None:
+            return std[:, None] * eps
+        return ((std[:, None] * eps) @ basis.transpose(1, 2)).view(batch, -1, *start.shape[1:])
+
     optimizer = torch.optim.Adam([{"params": [mean], "lr": settings.lr}, {"params": [rho], "lr": settings.std_lr}])
     k = settings.samples_per_step
     repeated = objective.repeated(k)
@@ -111,12 +137,12 @@ def solve_vi(
             optimizer.param_groups[0]["lr"] = lr
             optimizer.param_groups[1]["lr"] = settings.std_lr * decay
             std = F.softplus(rho)
-            eps = torch.randn((batch, k, *start.shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
-            w = (mean[:, None] + std[:, None] * eps).flatten(0, 1)
+            eps = torch.randn((batch, k, *shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
+            w = (mean[:, None] + offsets(std, eps)).flatten(0, 1)
             evaluation = repeated.evaluate(w, settings.precision)
             check_finite(evaluation.terms, step)
             expected = evaluation.total.view(batch, k).mean(1)
-            entropy = std.log().flatten(1).sum(1) + 0.5 * std[0].numel() * (1 + math.log(2 * math.pi))
+            entropy = std.log().flatten(1).sum(1) + log_det + 0.5 * std[0].numel() * (1 + math.log(2 * math.pi))
             loss = expected - (entropy if settings.entropy else 0)
             optimizer.zero_grad(set_to_none=True)
             loss.sum().backward()
@@ -134,8 +160,12 @@ def solve_vi(
         raise KeyboardInterrupt
     with torch.no_grad():
         std = F.softplus(rho)
-        draws = mean[:, None] + std[:, None] * torch.randn((batch, num_samples, *start.shape[1:]),
-                                                            generator=rng, dtype=start.dtype).to(start.device)
+        eps = torch.randn((batch, num_samples, *shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
+        draws = mean[:, None] + offsets(std, eps)
         images = torch.stack([generator.synthesize(draws[:, i]) for i in range(num_samples)], dim=1)
+        scale = None if basis is None else basis * std[:, None, :]
+        if scale is not None:  # the marginal std of each coordinate of w
+            std = scale.square().sum(2).sqrt().view(start.shape)
     return VIResult(mean.detach(), std.detach(), images, images.mean(1),
-                    images.std(1) if num_samples > 1 else torch.zeros_like(images[:, 0]), history, warm, interrupted)
+                    images.std(1) if num_samples > 1 else torch.zeros_like(images[:, 0]), history, warm, interrupted,
+                    scale)

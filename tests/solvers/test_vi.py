@@ -41,7 +41,7 @@ def _exact_posterior(generator, forward, observation, sigma):
     y = observation.flatten() if mask is None else observation.flatten()[mask.flatten() > 0]
     precision = rows.t() @ rows / sigma**2 + torch.eye(rows.shape[1])
     mean = torch.linalg.solve(precision, rows.t() @ y / sigma**2)
-    return mean, 1 / torch.diagonal(precision).sqrt()
+    return mean, 1 / torch.diagonal(precision).sqrt(), torch.linalg.inv(precision)
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -49,14 +49,28 @@ def test_matches_the_closed_form_mean_field_optimum(fake_manager, masked):
     generator, forward, observation, objective = _linear_problem(fake_manager, masked=masked)
     settings = VISettings(steps=1500, lr=0.02, samples_per_step=16, warm_start=False, init_std=0.5)
     result = solve_vi(objective, settings, num_samples=4)
-    mean, std = _exact_posterior(generator, forward, observation, 0.5)
+    mean, std, _ = _exact_posterior(generator, forward, observation, 0.5)
     assert torch.allclose(result.mean.flatten(), mean, atol=0.05), (result.mean.flatten(), mean)
     assert torch.allclose(result.std.flatten(), std, rtol=0.1), (result.std.flatten(), std)
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_data_basis_recovers_the_whole_posterior_covariance(fake_manager, masked):
+    """Diagonal in the data-aligned basis, q reaches the exact (correlated) posterior, not the mean-field one."""
+    generator, forward, observation, objective = _linear_problem(fake_manager, masked=masked)
+    settings = VISettings(steps=1500, lr=0.02, std_lr=0.02, samples_per_step=16, init_std=0.5, map_steps=300,
+                          basis="data")
+    result = solve_vi(objective, settings, num_samples=4)
+    mean, mean_field_std, covariance = _exact_posterior(generator, forward, observation, 0.5)
+    fitted = result.scale[0] @ result.scale[0].t()
+    assert torch.allclose(result.mean.flatten(), mean, atol=0.05), (result.mean.flatten(), mean)
+    assert torch.allclose(fitted, covariance, atol=0.03), (fitted, covariance)
+    assert (result.std.flatten() > 1.2 * mean_field_std).any()  # wider than mean-field allows
+
+
 def test_without_entropy_q_collapses(fake_manager):
     generator, forward, observation, objective = _linear_problem(fake_manager)
-    _, exact_std = _exact_posterior(generator, forward, observation, 0.5)
+    _, exact_std, _ = _exact_posterior(generator, forward, observation, 0.5)
     settings = VISettings(steps=1000, lr=0.05, warm_start=False, init_std=0.5, entropy=False)
     without = solve_vi(objective, settings, num_samples=2)
     assert without.std.mean() < 0.3 * exact_std.mean()
@@ -82,5 +96,16 @@ def test_settings_are_checked():
         VISettings(samples_per_step=0)
     with pytest.raises(invgen.SpecError):
         VISettings(init_std=0)
+    with pytest.raises(invgen.SpecError, match="basis"):
+        VISettings(basis="pca")
     with pytest.raises(invgen.SpecError, match="precision"):
         VISettings(precision="half")
+
+
+def test_data_basis_refuses_huge_observations(fake_manager, monkeypatch):
+    import invgen.solvers.basis as basis
+
+    monkeypatch.setattr(basis, "MAX_VALUES", 10)
+    generator, forward, observation, objective = _linear_problem(fake_manager)
+    with pytest.raises(basis.BasisTooCostly, match="basis=latent"):
+        solve_vi(objective, VISettings(steps=2, map_steps=2, basis="data"))
