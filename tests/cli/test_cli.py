@@ -168,3 +168,30 @@ def test_real_subprocess_run(tmp_path):
         "invgen: error: unknown loss 'no-such-loss': " + result.stderr.split("'no-such-loss': ", 1)[1].strip()]
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("invgen ")
+
+
+@pytest.mark.parametrize("basis", ["latent", "data"])
+def test_run_vi_writes_samples_mean_std_map_grid_and_numbers(clean_png, tmp_path, basis):
+    out = tmp_path / "vi"
+    result = invoke("run", "-g", "toy:size=16,layers=2", "-f", "test-topmask", "-i", clean_png, "-o", out,
+                    "--simulate", "--method", "vi", "--samples", "3", "--steps", "20", "--basis", basis,
+                    "--loss", "test-sse:weight=50", "--prior", "test-norm:weight=0.5")
+    assert result.exit_code == 0, result.output
+    for name in ("sample_000.png", "sample_002.png", "posterior_mean.png", "posterior_std.png", "samples_grid.png",
+                 "map.png", "mask.png", "comparison.png", "run.json"):
+        assert (out / name).is_file(), name
+    assert not (out / "sample_003.png").exists()
+    record = json.loads((out / "run.json").read_text())
+    assert record["solver"]["basis"] == basis and record["solver"]["method"] == "vi"
+    assert len(record["history"]["elbo"]) == 20
+    posterior = record["posterior"]
+    assert posterior["mean_std_unknown"] > 0 and posterior["mean_std_known"] > 0
+    heat_map = Image.open(out / "posterior_std.png")
+    assert heat_map.size[0] > 100 and heat_map.mode in ("RGB", "RGBA")  # a figure with a colour bar
+
+
+def test_run_vi_refuses_an_unknown_basis(clean_png, tmp_path):
+    result = invoke("run", "-g", "toy:size=16,layers=2", "-f", "test-topmask", "-i", clean_png, "-o", tmp_path / "x",
+                    "--simulate", "--method", "vi", "--basis", "pca", "--loss", "test-sse")
+    assert result.exit_code == 2 and "basis must be one of latent, data" in result.stderr
+    assert not (tmp_path / "x").exists()
