@@ -8,10 +8,17 @@ import torch
 from torch import Tensor
 
 
-def grid_png(images: Tensor, columns: int | None = None, padding: int = 2) -> bytes:
-    """Tile ``[N, C, H, W]`` images in [-1, 1] into one PNG (white padding)."""
+def grid_png(images: Tensor, columns: int | None = None, padding: int = 2, min_tile: int = 0) -> bytes:
+    """Tile ``[N, C, H, W]`` images in [-1, 1] into one PNG (white padding).
+
+    Tiles narrower than ``min_tile`` pixels are enlarged by the largest whole factor that keeps them
+    within it (nearest neighbour, so pixels stay visible as pixels): a grid of 32-px digits is
+    otherwise too small to look at."""
     from invgen.io import png_bytes
 
+    factor = max(1, min_tile // images.shape[-1])
+    if factor > 1:
+        images = images.repeat_interleave(factor, dim=-2).repeat_interleave(factor, dim=-1)
     count, channels, height, width = images.shape
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)

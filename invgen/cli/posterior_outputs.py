@@ -8,6 +8,8 @@ from typing import Any
 from invgen.cli.outputs import (comparison_png, footer_text, image_files, json_bytes, metric_title,
                                 observation_panel)
 
+SAMPLE_TILE = 128  # pixels: small images are enlarged in the samples grid
+
 
 def posterior_summary(posterior: Any) -> dict[str, Any]:
     """Mean posterior std over the image and inside and outside the mask (first observation)."""
@@ -54,7 +56,7 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
     if posterior.mask is not None:
         files.update(image_files("mask", posterior.mask * 2 - 1))
     files["posterior_std.png"] = std_heatmap_png(posterior.std[0])
-    files["samples_grid.png"] = grid_png(posterior.samples[0])
+    files["samples_grid.png"] = grid_png(posterior.samples[0], min_tile=SAMPLE_TILE)
     panels = [] if posterior.ground_truth is None else [("ground truth", posterior.ground_truth[0])]
     panels.append(("observation", observation_panel(posterior.observation, posterior.image)))
     if posterior.map_image is not None:

@@ -1,0 +1,34 @@
+import io
+
+import numpy as np
+import torch
+from PIL import Image
+
+from invgen.grid import grid_png
+
+
+def decode(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_tiles_sit_at_their_places_with_white_padding():
+    images = torch.linspace(-1, 1, 5 * 4 * 3).view(5, 1, 4, 3)
+    grid = decode(grid_png(images, columns=2, padding=1))
+    assert grid.shape == (3 * 5 + 1, 2 * 4 + 1)
+    expected = np.round((images[3, 0].numpy() + 1) * 127.5)
+    assert np.abs(grid[1 + 5:1 + 5 + 4, 1 + 4:1 + 4 + 3] - expected).max() <= 1
+    assert (grid[0] == 255).all() and (grid[:, 0] == 255).all()
+
+
+def test_small_tiles_are_enlarged_by_whole_pixels():
+    images = torch.rand(3, 1, 8, 8) * 2 - 1
+    grid = decode(grid_png(images, columns=3, padding=0, min_tile=35))
+    factor = 4  # the largest whole factor that keeps 8 px within 35
+    assert grid.shape == (8 * factor, 3 * 8 * factor)
+    first = decode(grid_png(images[:1], padding=0))
+    assert np.array_equal(grid[:, :8 * factor], np.kron(first, np.ones((factor, factor), dtype=first.dtype)))
+
+
+def test_tiles_wider_than_the_minimum_are_left_alone():
+    images = torch.zeros(2, 3, 16, 16)
+    assert decode(grid_png(images, columns=2, padding=0, min_tile=16)).shape == (16, 32, 3)
