@@ -255,11 +255,13 @@ def reconstruct(
 class Posterior(RunResult):
     """What :func:`sample_posterior` returns: samples of G(w) under q, their mean (``image``) and std.
 
-    ``samples`` ``[B, N, C, H, W]``; ``std`` ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the
-    fitted q; ``map_image`` the warm-start MAP estimate (if any); ``history`` the ELBO per step.
+    ``samples`` ``[B, N, C, H, W]`` and ``sample_predictions`` (f of each, ``[B, N, ...]``); ``std``
+    ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the fitted q; ``map_image`` the warm-start MAP
+    estimate (if any); ``history`` the ELBO per step. :mod:`invgen.posterior_stats` summarises them.
     """
 
     samples: Tensor
+    sample_predictions: Tensor
     std: Tensor
     latent_mean: Tensor
     latent_std: Tensor
@@ -291,8 +293,9 @@ def sample_posterior(
     result = solve_vi(objective, settings, num_samples=samples, callback=callback)
     with torch.no_grad():
         prediction = problem.forward(result.image_mean)
+        sample_predictions = torch.stack([problem.forward(result.samples[:, i]) for i in range(samples)], 1)
     posterior = Posterior(
-        samples=result.samples.cpu(), image=result.image_mean.cpu(), std=result.image_std.cpu(),
+        samples=result.samples.cpu(), sample_predictions=sample_predictions.cpu(), image=result.image_mean.cpu(), std=result.image_std.cpu(),
         observation=problem.observation.cpu(), prediction=prediction.cpu(), latent_mean=result.mean.cpu(),
         latent_std=result.std.cpu(), history=result.history,
         config=problem.config({"method": "vi", "samples": samples, **settings.__dict__}),

@@ -25,20 +25,11 @@ import invgen
 from invgen.api import build_problem
 from invgen.atomic import write_atomic
 from invgen.metrics import psnr
+from invgen.posterior_stats import pairwise_distance, sample_fit_psnr
 from invgen.plugins import registry
 from invgen.solvers.vi import VISettings, solve_vi
 
 TASKS = {"inpaint-center40": ["center-mask:fraction=0.4"], "sr4": ["downsample:factor=4"]}
-
-
-def pairwise_distance(samples: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference between all pairs of samples, per pixel: ``[B, N, C, H, W]`` -> ``[B, H, W]``."""
-    count = samples.shape[1]
-    total = torch.zeros(samples.shape[0], *samples.shape[-2:])
-    for i in range(count):
-        for j in range(i + 1, count):
-            total += (samples[:, i] - samples[:, j]).abs().mean(1)
-    return total / (count * (count - 1) / 2)
 
 
 def run_task(name: str, specs: list[str], clean: torch.Tensor, batch: int, settings: VISettings, samples: int,
@@ -60,7 +51,7 @@ def run_task(name: str, specs: list[str], clean: torch.Tensor, batch: int, setti
         pairs = pairwise_distance(result.samples)
         with torch.no_grad():
             predicted = torch.stack([forward(result.samples[:, i]) for i in range(samples)], 1)
-        sample_psnr = torch.stack([psnr(predicted[:, i], observation) for i in range(samples)], 1).mean(1)
+        sample_psnr = sample_fit_psnr(predicted, observation)
         count = len(truth)
         sums["psnr_samples"] += sample_psnr.sum().item()
         sums["psnr_map"] += psnr(result.map.prediction, observation).sum().item()

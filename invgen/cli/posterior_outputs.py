@@ -12,14 +12,11 @@ SAMPLE_TILE = 128  # pixels: small images are enlarged in the samples grid
 
 
 def posterior_summary(posterior: Any) -> dict[str, Any]:
-    """Mean posterior std over the image and inside and outside the mask (first observation)."""
-    std = posterior.std[0].mean(0)
-    summary: dict[str, Any] = {"mean_std": std.mean().item()}
-    if posterior.mask is not None and posterior.mask.shape[-2:] == std.shape:
-        known = posterior.mask[0, 0] > 0.5
-        summary["mean_std_unknown"] = std[~known].mean().item()
-        summary["mean_std_known"] = std[known].mean().item()
-    return summary
+    """Spread (std, pairwise sample distance; inside and outside the mask) and fit to the observation
+    of the samples and of the MAP warm start, for the first observation."""
+    from invgen.posterior_stats import summarise
+
+    return summarise(posterior)
 
 
 def std_heatmap_png(std: Any, title: str = "posterior std (per pixel)") -> bytes:

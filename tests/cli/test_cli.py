@@ -186,6 +186,9 @@ def test_run_vi_writes_samples_mean_std_map_grid_and_numbers(clean_png, tmp_path
     assert len(record["history"]["elbo"]) == 20
     posterior = record["posterior"]
     assert posterior["mean_std_unknown"] > 0 and posterior["mean_std_known"] > 0
+    assert posterior["pairwise_distance_unknown"] > 0 and posterior["pairwise_distance_known"] >= 0
+    assert 0 < posterior["psnr_samples_vs_observation"] < 100 and 0 < posterior["psnr_map_vs_observation"] < 100
+    assert Image.open(out / "samples_grid.png").size[0] >= 2 * 128  # 16-px samples enlarged to 128-px tiles
     heat_map = Image.open(out / "posterior_std.png")
     assert heat_map.size[0] > 100 and heat_map.mode in ("RGB", "RGBA")  # a figure with a colour bar
 

@@ -7,7 +7,9 @@ from typer.testing import CliRunner
 
 import invgen
 from invgen.cli.app import create_app
+from invgen.metrics import psnr
 from invgen.plugins import registry
+from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 
 
 def test_eval_on_four_held_out_digits(tmp_path):
@@ -24,13 +26,29 @@ def test_eval_on_four_held_out_digits(tmp_path):
     assert (out / "figure_sr4.png").is_file() and (out / "results.md").is_file()
 
 
-def test_posterior_is_wider_where_the_mask_hides_the_digit():
+def test_posterior_spreads_where_the_mask_hides_the_digit_and_samples_still_fit():
+    """The documented inpainting checks (docs/results.md) on three held-out digits."""
     holdout = registry().datasets["mnist5k-holdout"].load()
     clean = holdout[torch.tensor([25, 175, 325])]
     forward = invgen.forward_model("center-mask:fraction=0.4")
     posterior = invgen.sample_posterior(forward.simulate(clean), "stylegan2-mnist32", forward, samples=6,
                                         settings=invgen.VISettings(steps=40, map_steps=60))
-    unknown = posterior.mask[0, 0] < 0.5
-    std = posterior.std[:, 0]
-    inside, outside = std[:, unknown].mean().item(), std[:, ~unknown].mean().item()
-    assert inside >= 3 * outside, (inside, outside)
+    std = region_means(posterior.std[:, 0], posterior.mask)
+    pairs = region_means(pairwise_distance(posterior.samples), posterior.mask)
+    assert (std["unknown"] >= 3 * std["known"]).all(), std
+    assert (pairs["unknown"] >= 3 * pairs["known"]).all(), pairs
+    samples_fit = sample_fit_psnr(posterior.sample_predictions, posterior.observation).mean()
+    map_fit = psnr(posterior.map_prediction, posterior.observation).mean()
+    assert samples_fit >= map_fit - 1.0, (samples_fit, map_fit)
+
+
+def test_data_basis_samples_fit_a_low_resolution_observation_about_as_well_as_the_map():
+    """x4 super-resolution, where mean-field samples miss the observation by several dB (docs/results.md)."""
+    holdout = registry().datasets["mnist5k-holdout"].load()
+    clean = holdout[torch.tensor([60, 260])]
+    forward = invgen.forward_model("downsample:factor=4")
+    posterior = invgen.sample_posterior(forward.simulate(clean), "stylegan2-mnist32", forward, samples=6,
+                                        settings=invgen.VISettings(steps=60, map_steps=100, basis="data"))
+    samples_fit = sample_fit_psnr(posterior.sample_predictions, posterior.observation).mean()
+    map_fit = psnr(posterior.map_prediction, posterior.observation).mean()
+    assert samples_fit >= map_fit - 1.0, (samples_fit, map_fit)  # mean-field (basis=latent): about 2.7 dB below
