@@ -9,24 +9,12 @@ Run: .venv/bin/python benchmarks/objective_step_speed.py [--batches 25 100] [--r
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import time
 
 import torch
 
 import invgen
 from invgen.api import build_problem
-
-
-def timed(function, repeats: int) -> float:
-    function()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
 
 
 def step_seconds(preset: str, batch: int, precision: str, repeats: int) -> float:
@@ -48,7 +36,7 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["pixel", "brgm"])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(machine_line())
     print("| preset | batch | fp32 ms/image/step | bf16 ms/image/step | speed-up |")
     print("|---|---|---|---|---|")
     for preset in args.presets:

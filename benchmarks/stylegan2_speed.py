@@ -8,23 +8,11 @@ Run: .venv/bin/python benchmarks/stylegan2_speed.py [--resolutions 256 1024] [--
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import time
 
 import torch
 
 from invgen_stylegan2.networks import StyleGAN2Network
-
-
-def timed(function, repeats: int) -> float:
-    function()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
 
 
 def main() -> None:
@@ -32,7 +20,7 @@ def main() -> None:
     parser.add_argument("--resolutions", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(machine_line())
     print("| resolution | num_ws | parameters | forward s/image | forward+backward s/image |")
     print("|---|---|---|---|---|")
     for resolution in args.resolutions:
