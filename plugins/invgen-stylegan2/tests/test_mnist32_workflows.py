@@ -1,6 +1,8 @@
 """Reduced versions of the documented experiments with the embedded model (seconds, not hours)."""
 
 import json
+import math
+from pathlib import Path
 
 import torch
 from typer.testing import CliRunner
@@ -12,7 +14,10 @@ from invgen.plugins import registry
 from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 
 
-def test_eval_on_four_held_out_digits(tmp_path):
+def test_eval_on_four_held_out_digits(tmp_path, monkeypatch):
+    lpips_weights = Path(__file__).resolve().parents[3].parent / "shared" / "weights" / "lpips"
+    assert lpips_weights.is_dir(), f"{lpips_weights} is missing: the test needs the shared LPIPS backbones"
+    monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(lpips_weights))
     out = tmp_path / "eval"
     result = CliRunner().invoke(create_app(), [
         "eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "--limit", "4", "-t", "sr4", "-t",
@@ -23,6 +28,8 @@ def test_eval_on_four_held_out_digits(tmp_path):
                                                            ("inpaint-large", "pixel"), ("inpaint-large", "biharmonic")}
     for row in summary:
         assert row["n"] == 4 and 0 < row["rmse"] < 255 and 0 < row["psnr"] < 60 and 0 < row["ssim"] <= 1
+        assert 0 < row["lpips"] < 1 and 0 <= row["seconds_per_image"] < 60
+        assert all(math.isfinite(value) for value in row.values() if isinstance(value, float)), row
     assert (out / "figure_sr4.png").is_file() and (out / "results.md").is_file()
 
 
