@@ -35,7 +35,7 @@ def save_part(output: Path, key: str, outcome: Outcome) -> None:
     if outcome.examples is not None:
         tensors["examples"] = outcome.examples.contiguous()
     metadata = {"task": outcome.task, "method": outcome.method, "seconds": repr(outcome.seconds),
-                "count": str(outcome.count)}
+                "count": str(outcome.count), "example_indices": json.dumps(outcome.example_indices)}
     write_atomic(output / FOLDER / f"{key}.safetensors", save(tensors, metadata=metadata))
 
 
@@ -52,7 +52,10 @@ def load_part(output: Path, key: str) -> Outcome | None:
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}
         metrics = {name.removeprefix("metric."): tensor.tolist() for name, tensor in tensors.items()
                    if name.startswith("metric.")}
+        examples = tensors.get("examples")
+        # parts saved before example_indices existed hold the first images' reconstructions
+        default = "[]" if examples is None else json.dumps(list(range(len(examples))))
         return Outcome(metadata["task"], metadata["method"], metrics, float(metadata["seconds"]),
-                       int(metadata["count"]), tensors.get("examples"))
+                       int(metadata["count"]), examples, json.loads(metadata.get("example_indices", default)))
     except (SafetensorError, KeyError, ValueError, OSError):
         return None

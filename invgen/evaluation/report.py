@@ -10,7 +10,7 @@ from typing import Any
 
 from torch import Tensor
 
-from invgen.evaluation.runner import Outcome
+from invgen.evaluation.runner import Outcome, example_indices
 
 COLUMNS = (("lpips", "LPIPS", 3), ("rmse", "RMSE", 2), ("psnr", "PSNR", 2), ("ssim", "SSIM", 3))
 
@@ -81,7 +81,8 @@ def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
 
 def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcome], command: str,
                columns: int = 6) -> bytes:
-    """Rows: ground truth, observation, then each method; columns: the first examples. The command is printed."""
+    """Rows: ground truth, observation, then each method; columns: examples every method kept (evenly spaced
+    over the set). The command is printed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,10 +91,13 @@ def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcom
 
     from invgen.io import to_uint8
 
-    shown = F.interpolate(observed[:columns], size=clean.shape[-2:], mode="nearest")
-    rows = [("ground truth", clean[:columns]), ("observation", shown)]
-    rows += [(o.method, o.examples[:columns]) for o in outcomes if o.task == task]
-    count = min(columns, len(clean))
+    mine = [o for o in outcomes if o.task == task and o.examples is not None]
+    common = set(example_indices(len(clean))) if not mine else set.intersection(*(set(o.example_indices) for o in mine))
+    indices = sorted(common)[:columns]
+    shown = F.interpolate(observed[indices], size=clean.shape[-2:], mode="nearest")
+    rows = [("ground truth", clean[indices]), ("observation", shown)]
+    rows += [(o.method, o.examples[[o.example_indices.index(i) for i in indices]]) for o in mine]
+    count = len(indices)
     figure, axes = plt.subplots(len(rows), count, figsize=(1.3 * count + 1.2, 1.3 * len(rows) + 0.5),
                                 squeeze=False)
     for r, (label, images) in enumerate(rows):

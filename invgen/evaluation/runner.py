@@ -23,7 +23,8 @@ from invgen.solvers.vi import VISettings, solve_vi
 
 @dataclass
 class Outcome:
-    """One method on one task: metrics per image, seconds per image, and the first reconstructions."""
+    """One method on one task: metrics per image, seconds per image, and a few reconstructions
+    (``examples``, of the images at ``example_indices``) for the figure."""
 
     task: str
     method: str
@@ -31,6 +32,15 @@ class Outcome:
     seconds: float = 0.0
     count: int = 0
     examples: Tensor | None = None
+    example_indices: list[int] = field(default_factory=list)
+
+
+EXAMPLES = 8
+
+
+def example_indices(count: int) -> list[int]:
+    """Up to ``EXAMPLES`` evenly spaced image indices: class-sorted sets show every class, not the first one."""
+    return torch.linspace(0, count - 1, min(EXAMPLES, count)).round().long().tolist()
 
 
 @dataclass(frozen=True)
@@ -113,4 +123,5 @@ def run_baseline(name: str, task: Task, clean: Tensor, observed: Tensor, groups:
 
 def _outcome(task: Task, name: str, reconstructions: Tensor, clean: Tensor, seconds: float) -> Outcome:
     metrics = all_metrics(reconstructions, clean)
-    return Outcome(task.name, name, metrics, seconds, len(clean), reconstructions[:8].clone())
+    shown = example_indices(len(clean))
+    return Outcome(task.name, name, metrics, seconds, len(clean), reconstructions[shown].clone(), shown)
