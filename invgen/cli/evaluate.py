@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -43,7 +44,7 @@ def evaluate(
         from invgen.cli.outputs import OutputExists, write_files
         from invgen.evaluation import report
         from invgen.evaluation.baselines import BASELINES
-        from invgen.evaluation.methods import METHODS, ablation_ladder
+        from invgen.evaluation.methods import METHODS, ablation_ladder, objective_identity
         from invgen.evaluation.methods import method as lookup
         from invgen.evaluation.parts import load_part, part_key, save_part
         from invgen.evaluation.runner import Budget, observations, run_baseline, run_generator_method
@@ -80,14 +81,19 @@ def evaluate(
             bar = progress.add_task("evaluating", total=total)
             experiment = {"generator": generator, "data": data, "limit": limit, "budget": budget.__dict__}
 
-            def finished(task_name: str, specs: Any, method_key: Any, compute: Any) -> None:
-                key = part_key({**experiment, "task": [task_name, list(specs)], "method": method_key}, clean)
-                outcome = load_part(output, key) if resume else None
+            def finished(task_name: str, specs: Any, method_keys: list[Any], name: str, compute: Any) -> None:
+                """Reuse a saved part under any of ``method_keys`` (with --resume), else compute and save it
+                under the first."""
+                keys = [part_key({**experiment, "task": [task_name, list(specs)], "method": method_key}, clean)
+                        for method_key in method_keys]
+                found = (load_part(output, key) for key in keys) if resume else iter(())
+                outcome = next((part for part in found if part is not None), None)
                 if outcome is None:
                     outcome = compute()
                     if outcome is not None:
-                        save_part(output, key, outcome)
+                        save_part(output, keys[0], outcome)
                 else:
+                    outcome = replace(outcome, method=name)
                     progress.advance(bar, len(clean))
                 if outcome is not None:
                     outcomes.append(outcome)
@@ -101,13 +107,15 @@ def evaluate(
                 observed, groups = observations(current, clean, seed)
                 for name in baselines:
                     progress.update(bar, description=f"{current.name} / {name}")
-                    finished(current.name, current.specs, name,
+                    finished(current.name, current.specs, [name], name,
                              lambda: skipped_if_none(run_baseline(name, current, clean, observed, groups,
                                                                   lambda n: progress.advance(bar, n))))
                 for chosen_method in chosen:
                     progress.update(bar, description=f"{current.name} / {chosen_method.name}")
                     terms = select_terms(chosen_method.preset, chosen_method.losses, chosen_method.priors)
-                    finished(current.name, current.specs, {**chosen_method.__dict__, "terms": terms[:3]},
+                    by_name = {**chosen_method.__dict__, "terms": terms[:3]}  # how older parts were keyed
+                    finished(current.name, current.specs, [objective_identity(generator, chosen_method), by_name],
+                             chosen_method.name,
                              lambda: run_generator_method(generator, chosen_method, current, clean, observed, groups,
                                                           budget, lambda n: progress.advance(bar, n)))
                 files[f"figure_{current.name.replace('|', '_').replace(':', '-')}.png"] = report.figure_png(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from invgen.spec import SpecError
 
@@ -49,6 +50,20 @@ def ablation_ladder() -> list[GeneratorMethod]:
     steps.append(replace(steps[-1], name="5 + Gaussian prior", priors=(W_GAUSSIAN,)))
     steps.append(replace(steps[-1], name="6 + colinearity (BRGM)", priors=(W_GAUSSIAN, COLINEAR)))
     return [replace(step, summary=step.name) for step in steps]
+
+
+def objective_identity(generator_spec: str, chosen: GeneratorMethod) -> dict[str, Any]:
+    """What decides a generator method's numbers, whatever it is called: its terms after the preset is
+    applied, W or W+, the noise inputs in effect, MAP or VI. Methods equal here (``plain`` and the
+    ablation's first step, ``brgm`` and its last) share saved results."""
+    from invgen.api import select_terms
+    from invgen.plugins import registry
+
+    losses, priors, tied, _ = select_terms(chosen.preset, chosen.losses, chosen.priors)
+    _, values = registry().parse("generator", generator_spec)
+    noise = chosen.noise if chosen.noise is not None and "noise" in values else values.get("noise")
+    return {"losses": sorted(map(str, losses)), "priors": sorted(map(str, priors)),
+            "tie_layers": chosen.tie_layers or tied, "noise": noise, "vi": chosen.vi}
 
 
 def method(name: str) -> GeneratorMethod:

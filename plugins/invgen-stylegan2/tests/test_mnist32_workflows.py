@@ -59,3 +59,34 @@ def test_data_basis_samples_fit_a_low_resolution_observation_about_as_well_as_th
     samples_fit = sample_fit_psnr(posterior.sample_predictions, posterior.observation).mean()
     map_fit = psnr(posterior.map_prediction, posterior.observation).mean()
     assert samples_fit >= map_fit - 1.0, (samples_fit, map_fit)  # mean-field (basis=latent): about 2.7 dB below
+
+
+def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch):
+    """Steps 1 and 6 of the ladder are the ``plain`` and ``brgm`` objectives: computed once, shown under both names."""
+    import invgen.evaluation.runner as runner_module
+
+    monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(Path(__file__).resolve().parents[3].parent / "shared" / "weights"
+                                                   / "lpips"))
+    solved = []
+    real_solve_map = runner_module.solve_map
+
+    def counted(objective, settings):
+        solved.append(settings)
+        return real_solve_map(objective, settings)
+
+    monkeypatch.setattr(runner_module, "solve_map", counted)
+    out = tmp_path / "eval"
+    common = ["eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "--limit", "2", "-t", "sr4", "--steps",
+              "3", "--output", str(out), "--resume"]
+    first = CliRunner().invoke(create_app(), [*common, "-m", "plain", "-m", "brgm"])
+    assert first.exit_code == 0, first.output
+    assert len(solved) == 2
+    methods = {row["method"]: row for row in json.loads((out / "results.json").read_text())["summary"]}
+    ladder = CliRunner().invoke(create_app(), [*common, "--ablation"])
+    assert ladder.exit_code == 0, ladder.output
+    assert len(solved) == 2 + 4
+    steps = {row["method"]: row for row in json.loads((out / "results.json").read_text())["summary"]}
+    assert list(steps) == ["1 plain inversion", "2 noise removed", "3 W+", "4 + pixel loss", "5 + Gaussian prior",
+                           "6 + colinearity (BRGM)"]
+    assert steps["1 plain inversion"]["psnr"] == methods["plain"]["psnr"]
+    assert steps["6 + colinearity (BRGM)"]["psnr"] == methods["brgm"]["psnr"]
