@@ -82,17 +82,19 @@ def evaluate(
             experiment = {"generator": generator, "data": data, "limit": limit, "budget": budget.__dict__}
 
             def finished(task_name: str, specs: Any, method_keys: list[Any], name: str, compute: Any) -> None:
-                """Reuse a saved part under any of ``method_keys`` (with --resume), else compute and save it
-                under the first."""
+                """Reuse a saved part under any of ``method_keys`` (with --resume), else compute it; either way
+                it ends up saved under the first key."""
                 keys = [part_key({**experiment, "task": [task_name, list(specs)], "method": method_key}, clean)
                         for method_key in method_keys]
-                found = (load_part(output, key) for key in keys) if resume else iter(())
-                outcome = next((part for part in found if part is not None), None)
+                found = ((key, load_part(output, key)) for key in keys) if resume else iter(())
+                key, outcome = next(((key, part) for key, part in found if part is not None), (None, None))
                 if outcome is None:
                     outcome = compute()
                     if outcome is not None:
                         save_part(output, keys[0], outcome)
                 else:
+                    if key != keys[0]:  # saved under an older key: keep it under the current one too
+                        save_part(output, keys[0], outcome)
                     outcome = replace(outcome, method=name)
                     progress.advance(bar, len(clean))
                 if outcome is not None:
