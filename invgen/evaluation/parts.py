@@ -35,7 +35,8 @@ def save_part(output: Path, key: str, outcome: Outcome) -> None:
     if outcome.examples is not None:
         tensors["examples"] = outcome.examples.contiguous()
     metadata = {"task": outcome.task, "method": outcome.method, "seconds": repr(outcome.seconds),
-                "count": str(outcome.count), "example_indices": json.dumps(outcome.example_indices)}
+                "count": str(outcome.count), "example_indices": json.dumps(outcome.example_indices),
+                "threads": str(outcome.threads)}
     write_atomic(output / FOLDER / f"{key}.safetensors", save(tensors, metadata=metadata))
 
 
@@ -56,6 +57,7 @@ def load_part(output: Path, key: str) -> Outcome | None:
         # parts saved before example_indices existed hold the first images' reconstructions
         default = "[]" if examples is None else json.dumps(list(range(len(examples))))
         return Outcome(metadata["task"], metadata["method"], metrics, float(metadata["seconds"]),
-                       int(metadata["count"]), examples, json.loads(metadata.get("example_indices", default)))
+                       int(metadata["count"]), examples, json.loads(metadata.get("example_indices", default)),
+                       int(metadata.get("threads", "0")))
     except (SafetensorError, KeyError, ValueError, OSError):
         return None

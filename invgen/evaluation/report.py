@@ -29,7 +29,7 @@ def summary_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     rows = []
     for outcome in outcomes:
         row: dict[str, Any] = {"task": outcome.task, "method": outcome.method, "n": outcome.count,
-                               "seconds_per_image": round(outcome.seconds, 4)}
+                               "seconds_per_image": round(outcome.seconds, 4), "threads": outcome.threads or None}
         for key, _, _ in COLUMNS:
             if key in outcome.metrics:
                 row[key], row[f"{key}_se"] = mean_se(outcome.metrics[key])
@@ -43,19 +43,24 @@ def _cell(row: dict[str, Any], key: str, digits: int) -> str:
     return f"{row[key]:.{digits}f} ± {row[key + '_se']:.{digits}f}"
 
 
+def _threads(row: dict[str, Any]) -> str:
+    return "?" if row.get("threads") is None else str(row["threads"])
+
+
 def markdown(rows: list[dict[str, Any]], command: str) -> str:
-    header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image |"
-    lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 4)]
+    header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image | threads |"
+    lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 5)]
     for row in rows:
         cells = [row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
-                 f"{row['seconds_per_image']:.3f}"]
+                 f"{row['seconds_per_image']:.3f}", _threads(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    fields = ["task", "method", "n", *[f for k, _, _ in COLUMNS for f in (k, f"{k}_se")], "seconds_per_image"]
+    fields = ["task", "method", "n", *[f for k, _, _ in COLUMNS for f in (k, f"{k}_se")], "seconds_per_image",
+              "threads"]
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
@@ -71,11 +76,11 @@ def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
     from rich.table import Table
 
     table = Table(title="invgen eval (mean ± standard error)", title_justify="left")
-    for column in ("task", "method", "n", *(title for _, title, _ in COLUMNS), "s/image"):
+    for column in ("task", "method", "n", *(title for _, title, _ in COLUMNS), "s/image", "threads"):
         table.add_column(column, justify="left" if column in ("task", "method") else "right")
     for row in rows:
         table.add_row(row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
-                      f"{row['seconds_per_image']:.3f}")
+                      f"{row['seconds_per_image']:.3f}", _threads(row))
     return table
 
 

@@ -23,8 +23,8 @@ from invgen.solvers.vi import VISettings, solve_vi
 
 @dataclass
 class Outcome:
-    """One method on one task: metrics per image, seconds per image, and a few reconstructions
-    (``examples``, of the images at ``example_indices``) for the figure."""
+    """One method on one task: metrics per image, seconds per image (on ``threads`` CPU threads; 0: not
+    recorded), and a few reconstructions (``examples``, of the images at ``example_indices``) for the figure."""
 
     task: str
     method: str
@@ -33,6 +33,7 @@ class Outcome:
     count: int = 0
     examples: Tensor | None = None
     example_indices: list[int] = field(default_factory=list)
+    threads: int = 0
 
 
 EXAMPLES = 8
@@ -124,4 +125,5 @@ def run_baseline(name: str, task: Task, clean: Tensor, observed: Tensor, groups:
 def _outcome(task: Task, name: str, reconstructions: Tensor, clean: Tensor, seconds: float) -> Outcome:
     metrics = all_metrics(reconstructions, clean)
     shown = example_indices(len(clean))
-    return Outcome(task.name, name, metrics, seconds, len(clean), reconstructions[shown].clone(), shown)
+    return Outcome(task.name, name, metrics, seconds, len(clean), reconstructions[shown].clone(), shown,
+                   torch.get_num_threads())

@@ -42,7 +42,7 @@ def test_eval_writes_tables_and_figures(images, tmp_path, fake_manager):
     for row in rows.values():
         assert row["n"] == 4
         assert 0 <= row["rmse"] <= 255 and math.isfinite(row["psnr"]) and -1 <= row["ssim"] <= 1
-        assert row["seconds_per_image"] >= 0
+        assert row["seconds_per_image"] >= 0 and row["threads"] == torch.get_num_threads()
     assert "invgen eval" in record["command"] or record["command"] == ""
     assert "| task | method |" in (out / "results.md").read_text()
 

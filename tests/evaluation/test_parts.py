@@ -19,11 +19,11 @@ def test_examples_are_spread_over_the_whole_set():
 
 def test_a_part_round_trips(tmp_path):
     outcome = Outcome("sr4", "pixel", {"psnr": [20.0, 21.5], "rmse": [3.0, 4.0]}, 0.25, 2, torch.rand(2, 1, 4, 4),
-                      [0, 1])
+                      [0, 1], threads=2)
     save_part(tmp_path, "key", outcome)
     loaded = load_part(tmp_path, "key")
-    assert (loaded.task, loaded.method, loaded.metrics, loaded.seconds, loaded.count, loaded.example_indices) == (
-        "sr4", "pixel", outcome.metrics, 0.25, 2, [0, 1])
+    assert (loaded.task, loaded.method, loaded.metrics, loaded.seconds, loaded.count, loaded.example_indices,
+            loaded.threads) == ("sr4", "pixel", outcome.metrics, 0.25, 2, [0, 1], 2)
     assert torch.equal(loaded.examples, outcome.examples)
     assert load_part(tmp_path, "missing") is None
 
@@ -33,7 +33,8 @@ def test_a_part_without_example_indices_holds_the_first_images(tmp_path):
     save_file({"metric.psnr": torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64), "examples": torch.zeros(3, 1, 4, 4)},
               str(tmp_path / FOLDER / "old.safetensors"),
               metadata={"task": "sr4", "method": "brgm", "seconds": "0.5", "count": "3"})
-    assert load_part(tmp_path, "old").example_indices == [0, 1, 2]
+    old = load_part(tmp_path, "old")
+    assert old.example_indices == [0, 1, 2] and old.threads == 0  # 0: the thread count was not recorded
 
 
 def test_the_figure_shows_the_examples_every_method_kept():

@@ -30,6 +30,7 @@ def test_eval_on_four_held_out_digits(tmp_path, monkeypatch):
         assert row["n"] == 4 and 0 < row["rmse"] < 255 and 0 < row["psnr"] < 60 and 0 < row["ssim"] <= 1
         assert 0 < row["lpips"] < 1 and 0 <= row["seconds_per_image"] < 60
         assert all(math.isfinite(value) for value in row.values() if isinstance(value, float)), row
+        assert row["threads"] >= 1
     assert (out / "figure_sr4.png").is_file() and (out / "results.md").is_file()
 
 
