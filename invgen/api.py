@@ -295,7 +295,8 @@ def sample_posterior(
         prediction = problem.forward(result.image_mean)
         sample_predictions = torch.stack([problem.forward(result.samples[:, i]) for i in range(samples)], 1)
     posterior = Posterior(
-        samples=result.samples.cpu(), sample_predictions=sample_predictions.cpu(), image=result.image_mean.cpu(), std=result.image_std.cpu(),
+        samples=result.samples.cpu(), sample_predictions=sample_predictions.cpu(), image=result.image_mean.cpu(),
+        std=result.image_std.cpu(),
         observation=problem.observation.cpu(), prediction=prediction.cpu(), latent_mean=result.mean.cpu(),
         latent_std=result.std.cpu(), history=result.history,
         config=problem.config({"method": "vi", "samples": samples, **settings.__dict__}),
