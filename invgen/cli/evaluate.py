@@ -12,7 +12,7 @@ import typer
 
 from invgen.cli.app import reported_errors, stderr
 
-RESULT_FILES = ("results.csv", "results.json", "results.md")
+RESULT_FILES = ("results.csv", "results.json", "results.md", "changes.md")
 
 
 def evaluate(
@@ -44,6 +44,9 @@ def evaluate(
         from invgen.cli.outputs import OutputExists, write_files
         from invgen.evaluation import report
         from invgen.evaluation.baselines import BASELINES
+        from invgen.evaluation.changes import markdown as changes_markdown
+        from invgen.evaluation.changes import paired_changes
+        from invgen.evaluation.changes import rich_table as changes_table
         from invgen.evaluation.methods import METHODS, ablation_ladder, objective_identity
         from invgen.evaluation.methods import method as lookup
         from invgen.evaluation.parts import load_part, part_key, save_part
@@ -123,11 +126,16 @@ def evaluate(
                 files[f"figure_{current.name.replace('|', '_').replace(':', '-')}.png"] = report.figure_png(
                     current.name, clean, observed, outcomes, command)
         rows = report.summary_rows(outcomes)
+        changes = paired_changes(outcomes) if ablation else None
         files["results.csv"] = report.csv_text(rows).encode()
         files["results.md"] = report.markdown(rows, command).encode()
-        files["results.json"] = report.json_text(rows, outcomes, command).encode()
+        files["results.json"] = report.json_text(rows, outcomes, command, changes).encode()
+        if changes is not None:
+            files["changes.md"] = changes_markdown(changes, command).encode()
         write_files(output, files)
         Console().print(report.rich_table(rows))
+        if changes is not None:
+            Console().print(changes_table(changes))
         Console().print(f"tables and figures in {output}/")
 
 

@@ -67,9 +67,14 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str) -> str:
-    per_image = {f"{o.task}/{o.method}": o.metrics for o in outcomes}
-    return json.dumps({"command": command, "summary": rows, "per_image": per_image}, indent=1) + "\n"
+def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str,
+              changes: list[dict[str, Any]] | None = None) -> str:
+    """The summary, every per-image metric and, for an ablation, what each step changes."""
+    record: dict[str, Any] = {"command": command, "summary": rows}
+    if changes is not None:
+        record["changes"] = changes
+    record["per_image"] = {f"{o.task}/{o.method}": o.metrics for o in outcomes}
+    return json.dumps(record, indent=1) + "\n"
 
 
 def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table

@@ -91,3 +91,6 @@ def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch):
                            "6 + colinearity (BRGM)"]
     assert steps["1 plain inversion"]["psnr"] == methods["plain"]["psnr"]
     assert steps["6 + colinearity (BRGM)"]["psnr"] == methods["brgm"]["psnr"]
+    record = json.loads((out / "results.json").read_text())
+    assert [row["to"] for row in record["changes"]] == list(steps)[1:]
+    assert "| sr4 | 3 W+ |" in (out / "changes.md").read_text()
