@@ -56,19 +56,19 @@ def _verdict(better: int, worse: int) -> str:
 def _cell(row: dict[str, Any], key: str, digits: int) -> str:
     if key not in row:
         return "n/a"
-    return f"{row[key]:+.{digits}f} ± {row[key + '_se']:.{digits}f}"
+    return f"{row[key]:+.{digits + 1}f} ± {row[key + '_se']:.{digits + 1}f}"  # paired errors are small
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
     return [row["task"], row["to"], *(_cell(row, k, d) for k, _, d in COLUMNS), row["verdict"]]
 
 
-HEADER = ("task", "step (change from the step before)", *(title for _, title, _ in COLUMNS), "verdict")
+HEADER = ("task", "step", *(title for _, title, _ in COLUMNS), "verdict")
 
 
 def markdown(rows: list[dict[str, Any]], command: str) -> str:
     lines = [f"Command: `{command}`", "",
-             f"Paired differences (step minus the step before, image by image), mean ± standard error; a "
+             f"What each step adds: paired differences (step minus the step before, image by image), mean ± standard error; a "
              f"metric counts towards the verdict when its difference is at least {CLEAR:g} standard errors "
              "from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
