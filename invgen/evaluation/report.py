@@ -73,7 +73,8 @@ def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str,
     record: dict[str, Any] = {"command": command, "summary": rows}
     if changes is not None:
         record["changes"] = changes
-    record["per_image"] = {f"{o.task}/{o.method}": o.metrics for o in outcomes}
+    # metric names sorted: a resumed run (parts store them sorted) writes the same file as a fresh one
+    record["per_image"] = {f"{o.task}/{o.method}": dict(sorted(o.metrics.items())) for o in outcomes}
     return json.dumps(record, indent=1) + "\n"
 
 

@@ -66,7 +66,8 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
                "--steps", "5", "--output", str(out)]
     runner = CliRunner()
     assert runner.invoke(create_app(), command).exit_code == 0
-    first = json.loads((out / "results.json").read_text())["summary"]
+    first_text = (out / "results.json").read_text()
+    first = json.loads(first_text)["summary"]
     assert len(list((out / "parts").glob("*.safetensors"))) == 2
 
     import invgen.evaluation.runner as runner_module
@@ -77,7 +78,7 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
     monkeypatch.setattr(runner_module, "solve_map", must_not_run)
     resumed = runner.invoke(create_app(), [*command, "--resume"])
     assert resumed.exit_code == 0, resumed.output
-    assert json.loads((out / "results.json").read_text())["summary"] == first
+    assert (out / "results.json").read_text() == first_text  # the same file, byte for byte
     changed = runner.invoke(create_app(), [*command[:-4], "--steps", "6", "--output", str(out), "--resume"])
     assert "a finished part was recomputed" in changed.stderr  # other settings, a new experiment: solver runs
 

@@ -8,7 +8,7 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from invgen.evaluation.parts import FOLDER, load_part, save_part
-from invgen.evaluation.report import figure_png
+from invgen.evaluation.report import figure_png, json_text, summary_rows
 from invgen.evaluation.runner import Outcome, example_indices
 
 
@@ -26,6 +26,17 @@ def test_a_part_round_trips(tmp_path):
             loaded.threads) == ("sr4", "pixel", outcome.metrics, 0.25, 2, [0, 1], 2)
     assert torch.equal(loaded.examples, outcome.examples)
     assert load_part(tmp_path, "missing") is None
+
+
+def test_a_resumed_run_writes_the_same_results_json_as_the_run_it_resumes(tmp_path):
+    computed = Outcome("sr4", "brgm", {"psnr": [20.0, 21.5], "rmse": [3.0, 4.0], "lpips": [0.1, 0.2]}, 0.5, 2)
+    save_part(tmp_path, "key", computed)
+    resumed = load_part(tmp_path, "key")
+
+    def text(outcome: Outcome) -> str:
+        return json_text(summary_rows([outcome]), [outcome], "invgen eval")
+
+    assert text(resumed) == text(computed)
 
 
 def test_a_part_without_example_indices_holds_the_first_images(tmp_path):
