@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from invgen.evaluation.report import COLUMNS, mean_se
+from invgen.evaluation.report import COLUMNS, markdown_cell, mean_se
 from invgen.evaluation.runner import Outcome
 
 HIGHER_IS_BETTER = {"lpips": False, "rmse": False, "psnr": True, "ssim": True}
@@ -72,7 +72,7 @@ def markdown(rows: list[dict[str, Any]], command: str) -> str:
              f"metric counts towards the verdict when its difference is at least {CLEAR:g} standard errors "
              "from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
+    lines += ["| " + " | ".join(map(markdown_cell, _cells(row))) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -47,11 +47,16 @@ def _threads(row: dict[str, Any]) -> str:
     return "?" if row.get("threads") is None else str(row["threads"])
 
 
+def markdown_cell(text: str) -> str:
+    """``text`` safe inside a Markdown table: task chains are written with ``|``."""
+    return text.replace("|", "\\|")
+
+
 def markdown(rows: list[dict[str, Any]], command: str) -> str:
     header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image | threads |"
     lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 5)]
     for row in rows:
-        cells = [row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
+        cells = [markdown_cell(row["task"]), markdown_cell(row["method"]), str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
                  f"{row['seconds_per_image']:.3f}", _threads(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

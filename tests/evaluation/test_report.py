@@ -1,0 +1,18 @@
+"""Markdown tables of an evaluation stay tables whatever the task is called."""
+
+import re
+
+from invgen.evaluation.report import markdown, summary_rows
+from invgen.evaluation.runner import Outcome
+
+
+def unescaped_pipes(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+def test_a_chain_task_written_with_pipes_keeps_the_table_columns():
+    outcome = Outcome("blur:sigma=2|noise:std=0.05", "wiener", {"psnr": [16.0, 17.0], "rmse": [30.0, 31.0]}, 0.1, 2)
+    lines = markdown(summary_rows([outcome]), "invgen eval").splitlines()
+    header, row = lines[2], lines[4]
+    assert unescaped_pipes(row) == unescaped_pipes(header)
+    assert row.startswith(r"| blur:sigma=2\|noise:std=0.05 | wiener | 2 |")
