@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from invgen.evaluation.report import mean_se
+from invgen.evaluation.changes import paired_difference
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
         print(f"{args.results}: no {missing[0]!r} (has {', '.join(per_image)})", file=sys.stderr)
         return 2
     first, second = per_image[args.first][args.metric], per_image[args.second][args.metric]
-    mean, se = mean_se([a - b for a, b in zip(first, second, strict=True)])
+    mean, se = paired_difference(first, second)
     print(f"{args.metric}: {args.first} - {args.second} = {mean:+.4f} ± {se:.4f} (n={len(first)})")
     return 0
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from invgen.evaluation.report import COLUMNS, markdown_cell, mean_se
+from invgen.evaluation.report import COLUMNS, cell, markdown_cell, mean_se
 from invgen.evaluation.runner import Outcome
 
 HIGHER_IS_BETTER = {"lpips": False, "rmse": False, "psnr": True, "ssim": True}
 CLEAR = 2.0  # a difference counts when it is at least this many standard errors from zero
+
+
+def paired_difference(first: list[float], second: list[float]) -> tuple[float, float]:
+    """Mean and standard error of ``first - second``, image by image (both lists in the same image order)."""
+    return mean_se([a - b for a, b in zip(first, second, strict=True)])
 
 
 def paired_changes(outcomes: list[Outcome]) -> list[dict[str, Any]]:
@@ -30,8 +35,7 @@ def paired_changes(outcomes: list[Outcome]) -> list[dict[str, Any]]:
             for key, _, _ in COLUMNS:
                 if key not in before.metrics or key not in after.metrics:
                     continue
-                differences = [b - a for a, b in zip(before.metrics[key], after.metrics[key], strict=True)]
-                mean, se = mean_se(differences)
+                mean, se = paired_difference(after.metrics[key], before.metrics[key])
                 row[key], row[f"{key}_se"] = mean, se
                 if abs(mean) >= CLEAR * se and mean != 0:
                     if (mean > 0) == HIGHER_IS_BETTER[key]:
@@ -53,14 +57,9 @@ def _verdict(better: int, worse: int) -> str:
     return "no clear change"
 
 
-def _cell(row: dict[str, Any], key: str, digits: int) -> str:
-    if key not in row:
-        return "n/a"
-    return f"{row[key]:+.{digits + 1}f} ± {row[key + '_se']:.{digits + 1}f}"  # paired errors are small
-
-
 def _cells(row: dict[str, Any]) -> list[str]:
-    return [row["task"], row["to"], *(_cell(row, k, d) for k, _, d in COLUMNS), row["verdict"]]
+    # one more decimal than the summary table: paired errors are small
+    return [row["task"], row["to"], *(cell(row, k, d + 1, sign="+") for k, _, d in COLUMNS), row["verdict"]]
 
 
 HEADER = ("task", "step", *(title for _, title, _ in COLUMNS), "verdict")
@@ -68,8 +67,8 @@ HEADER = ("task", "step", *(title for _, title, _ in COLUMNS), "verdict")
 
 def markdown(rows: list[dict[str, Any]], command: str) -> str:
     lines = [f"Command: `{command}`", "",
-             f"What each step adds: paired differences (step minus the step before, image by image), mean ± standard error; a "
-             f"metric counts towards the verdict when its difference is at least {CLEAR:g} standard errors "
+             "What each step adds: paired differences (step minus the step before, image by image), "
+             f"mean ± standard error; a metric counts towards the verdict when its difference is at least {CLEAR:g} standard errors "
              "from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(map(markdown_cell, _cells(row))) + " |" for row in rows]

@@ -37,10 +37,11 @@ def summary_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(row: dict[str, Any], key: str, digits: int) -> str:
+def cell(row: dict[str, Any], key: str, digits: int, sign: str = "") -> str:
+    """``row[key] ± row[key_se]`` with ``digits`` decimals (``sign="+"`` shows the sign of differences)."""
     if key not in row:
         return "n/a"
-    return f"{row[key]:.{digits}f} ± {row[key + '_se']:.{digits}f}"
+    return f"{row[key]:{sign}.{digits}f} ± {row[key + '_se']:.{digits}f}"
 
 
 def _threads(row: dict[str, Any]) -> str:
@@ -56,7 +57,8 @@ def markdown(rows: list[dict[str, Any]], command: str) -> str:
     header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image | threads |"
     lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 5)]
     for row in rows:
-        cells = [markdown_cell(row["task"]), markdown_cell(row["method"]), str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
+        cells = [markdown_cell(row["task"]), markdown_cell(row["method"]), str(row["n"]),
+                 *(cell(row, k, d) for k, _, d in COLUMNS),
                  f"{row['seconds_per_image']:.3f}", _threads(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -90,7 +92,7 @@ def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
     for column in ("task", "method", "n", *(title for _, title, _ in COLUMNS), "s/image", "threads"):
         table.add_column(column, justify="left" if column in ("task", "method") else "right")
     for row in rows:
-        table.add_row(row["task"], row["method"], str(row["n"]), *(_cell(row, k, d) for k, _, d in COLUMNS),
+        table.add_row(row["task"], row["method"], str(row["n"]), *(cell(row, k, d) for k, _, d in COLUMNS),
                       f"{row['seconds_per_image']:.3f}", _threads(row))
     return table
 
