@@ -68,8 +68,8 @@ HEADER = ("task", "step", *(title for _, title, _ in COLUMNS), "verdict")
 def markdown(rows: list[dict[str, Any]], command: str) -> str:
     lines = [f"Command: `{command}`", "",
              "What each step adds: paired differences (step minus the step before, image by image), "
-             f"mean ± standard error; a metric counts towards the verdict when its difference is at least {CLEAR:g} standard errors "
-             "from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
+             "mean ± standard error; a metric counts towards the verdict when its difference is at least "
+             f"{CLEAR:g} standard errors from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(map(markdown_cell, _cells(row))) + " |" for row in rows]
     return "\n".join(lines) + "\n"
