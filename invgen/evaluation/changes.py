@@ -1,7 +1,7 @@
 """What each step of an ablation ladder changes: paired differences between consecutive steps.
 
 Every step reconstructs the same images, so the effect of a change is measured image by image
-(step minus the step before it). The standard error of those paired differences is much smaller
+(step minus the step before it). The standard error of those paired differences is usually much smaller
 than the two steps' own standard errors, which is what tells a real effect from noise.
 """
 
