@@ -4,8 +4,12 @@ The public API is re-exported here lazily, so ``import invgen`` (and the CLI's `
 does not import torch::
 
     invgen.reconstruct(observed, generator=..., forward=..., preset="brgm")
+    invgen.sample_posterior(observed, generator=..., forward=..., samples=8)
+    problem = invgen.build_problem(observed, generator, forward); invgen.solve(problem, invgen.MAPSettings())
     invgen.generator("toy:size=32"), invgen.forward_model("blur:sigma=2"),
     invgen.loss("pixel"), invgen.prior("colinear")
+
+Plugins use :mod:`invgen.plugin` instead: the documented plugin API.
 """
 
 from __future__ import annotations
@@ -17,14 +21,21 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "reconstruct": ("invgen.api", "reconstruct"),
-    "Reconstruction": ("invgen.api", "Reconstruction"),
     "sample_posterior": ("invgen.api", "sample_posterior"),
-    "Posterior": ("invgen.api", "Posterior"),
+    "solve": ("invgen.solving", "solve"),
+    "build_problem": ("invgen.problem", "build_problem"),
+    "select_terms": ("invgen.problem", "select_terms"),
+    "Problem": ("invgen.problem", "Problem"),
+    "Terms": ("invgen.problem", "Terms"),
+    "Reconstruction": ("invgen.results", "Reconstruction"),
+    "Posterior": ("invgen.results", "Posterior"),
+    "MAPSettings": ("invgen.solvers.map", "MAPSettings"),
     "VISettings": ("invgen.solvers.vi", "VISettings"),
-    "generator": ("invgen.api", "build_generator"),
-    "forward_model": ("invgen.api", "build_forward"),
-    "loss": ("invgen.api", "build_loss"),
-    "prior": ("invgen.api", "build_prior"),
+    "Progress": ("invgen.solvers.map", "Progress"),
+    "generator": ("invgen.components", "build_generator"),
+    "forward_model": ("invgen.components", "build_forward"),
+    "loss": ("invgen.components", "build_loss"),
+    "prior": ("invgen.components", "build_prior"),
     "Chain": ("invgen.forward", "Chain"),
     "Generator": ("invgen.interfaces", "Generator"),
     "ForwardModel": ("invgen.interfaces", "ForwardModel"),
@@ -32,9 +43,10 @@ _LAZY = {
     "Prior": ("invgen.interfaces", "Prior"),
     "LatentStats": ("invgen.interfaces", "LatentStats"),
     "Param": ("invgen.params", "Param"),
-    "SpecError": ("invgen.spec", "SpecError"),
+    "UserError": ("invgen.errors", "UserError"),
+    "SpecError": ("invgen.errors", "SpecError"),
+    "InputError": ("invgen.errors", "InputError"),
     "hookimpl": ("invgen.hookspecs", "hookimpl"),
-    "MAPSettings": ("invgen.solvers.map", "MAPSettings"),
 }
 __all__ = sorted(_LAZY) + ["__version__"]
 

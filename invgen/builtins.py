@@ -27,3 +27,15 @@ def register_generators(register: Callable[..., None]) -> None:
 @hookimpl
 def register_forward_models(register: Callable[..., None]) -> None:
     register("identity", "invgen.forward:Identity", summary="no corruption: the observation is the image")
+
+
+@hookimpl
+def register_baselines(register: Callable[..., None]) -> None:
+    register("bicubic", "invgen.classical:bicubic", "invgen.classical:is_super_resolution",
+             summary="bicubic up-sampling of a low-resolution observation")
+    register("biharmonic", "invgen.classical:biharmonic", "invgen.classical:is_inpainting",
+             summary="scikit-image's biharmonic inpainting of the unknown pixels")
+    register("richardson-lucy", "invgen.classical:richardson_lucy", "invgen.classical:is_deblurring",
+             summary="Richardson-Lucy deconvolution (30 iterations) with the chain's kernel")
+    register("wiener", "invgen.classical:wiener", "invgen.classical:is_deblurring",
+             summary="Wiener deconvolution (balance 0.1) with the chain's kernel")

@@ -37,7 +37,8 @@ def register_priors(register: Callable[..., None]) -> None:
 
 @hookspec
 def register_presets(register: Callable[..., None]) -> None:
-    """Register objective presets: ``register(name, losses=[...], priors=[...], summary="", tie_layers=False)``."""
+    """Register objective presets: ``register(name, losses=[...], priors=[...], summary="", tie_layers=False,
+    default_for=())`` (``default_for=("map",)`` makes it the objective when a run names no terms)."""
 
 
 @hookspec
@@ -48,6 +49,32 @@ def register_weights(register: Callable[..., None]) -> None:
 @hookspec
 def register_datasets(register: Callable[..., None]) -> None:
     """Register named image sets for ``invgen eval --data``: ``register(name, factory, summary="")``."""
+
+
+@hookspec
+def register_tasks(register: Callable[..., None]) -> None:
+    """Register evaluation tasks for ``invgen eval -t``: ``register(name, specs=[...], summary="", variants=0)``."""
+
+
+@hookspec
+def register_methods(register: Callable[..., None]) -> None:
+    """Register generator methods for ``invgen eval -m``: ``register(name, summary="", preset=None, losses=(),
+    priors=(), tie_layers=False, generator_params=None, vi=False)``."""
+
+
+@hookspec
+def register_ablations(register: Callable[..., None]) -> None:
+    """Register ablation ladders for ``invgen eval --ablation``: ``register(name, steps=[{name, ...method}], summary="")``."""
+
+
+@hookspec
+def register_baselines(register: Callable[..., None]) -> None:
+    """Register classical baselines: ``register(name, restore, applies, summary="")`` (callables or "module:attr")."""
+
+
+@hookspec
+def register_metrics(register: Callable[..., None]) -> None:
+    """Register image metrics: ``register(name, factory, title, digits=3, higher_is_better=False, summary="")``."""
 
 
 @hookspec

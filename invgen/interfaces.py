@@ -19,21 +19,29 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from invgen.registry import spec_of
+from invgen.params import SpecRecord
 
 Shape = tuple[int, int, int]
 
 
 class Component:
-    """Mixin that gives every component its canonical spec string."""
+    """Mixin that gives every component its canonical spec string.
 
-    spec_info = None
-    spec_values: dict = {}
+    ``spec_record`` is set by the registry on the components it builds (None for objects built
+    directly in Python, whose spec is then their class name).
+    """
+
+    spec_record: SpecRecord | None = None
+
+    @property
+    def name(self) -> str:
+        """The registered name (``blur``, ``pixel`` ...), or the class name in lower case."""
+        return self.spec_record.name if self.spec_record is not None else type(self).__name__.lower()
 
     @property
     def spec(self) -> str:
         """The spec this component was built from, with default values left out."""
-        return spec_of(self)
+        return self.spec_record.text() if self.spec_record is not None else type(self).__name__
 
     def extra_repr(self) -> str:
         return self.spec
@@ -155,6 +163,17 @@ class ForwardModel(Component, nn.Module, ABC):
             y = self.add_noise(self.forward(x), rng)
             mask = self.mask(tuple(x.shape[1:]))
             return y if mask is None else y * mask.to(y)
+
+
+class Convolution(ABC):
+    """Optional interface of a forward model that convolves every channel with one known kernel.
+
+    Deconvolution baselines (Wiener, Richardson-Lucy) find the kernel through it.
+    """
+
+    @abstractmethod
+    def point_spread_function(self) -> Tensor:
+        """The kernel ``[kh, kw]``, normalised to sum 1."""
 
 
 class Loss(Component, nn.Module, ABC):

@@ -15,13 +15,9 @@ import torch
 from torch import Tensor
 
 from invgen.atomic import write_atomic
-from invgen.errors import UserError
+from invgen.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-class InputError(UserError, ValueError):
-    """A user-supplied file is missing, unreadable or the wrong shape; the message says which and why."""
 
 
 def load_image(path: str | Path, channels: int | None = None) -> Tensor:

@@ -3,15 +3,32 @@
 PSNR and SSIM are computed on the [0, 1] scale (data range 1); RMSE on the 0-255 scale, as
 in the BRGM paper's tables. SSIM uses an 11x11 Gaussian window (sigma 1.5) over the valid
 area, which equals scikit-image's ``structural_similarity(..., gaussian_weights=True,
-sigma=1.5, use_sample_covariance=False, data_range=1)``. LPIPS uses the registered
-``lpips`` loss (AlexNet, the LPIPS default) when a plugin provides it and its weights are
-available locally (a metric never triggers a download).
+sigma=1.5, use_sample_covariance=False, data_range=1)``. Further metrics (LPIPS, registered by
+a plugin) are passed in by the caller as functions; this module knows no plugin.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
 import torch
 from torch import Tensor
+
+MetricFunction = Callable[[Tensor, Tensor], Tensor]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a metric is shown in tables: its key, title, decimals, and which direction is better."""
+
+    key: str
+    title: str
+    digits: int
+    higher_is_better: bool
+
+
+CORE_COLUMNS = (Column("rmse", "RMSE", 2, False), Column("psnr", "PSNR", 2, True), Column("ssim", "SSIM", 3, True))
 
 
 def _unit(x: Tensor) -> Tensor:
@@ -39,26 +56,16 @@ def ssim(x: Tensor, y: Tensor) -> Tensor:
     return value.flatten(1).mean(1)
 
 
-def lpips_distance(x: Tensor, y: Tensor) -> Tensor | None:
-    """LPIPS (AlexNet) per image ``[B]``, or None when no plugin registers ``lpips`` or its weights are missing."""
-    from invgen.errors import UserError
-    from invgen.plugins import registry
+def all_metrics(reconstruction: Tensor, truth: Tensor,
+                extra: Mapping[str, MetricFunction] | None = None) -> dict[str, list[float]]:
+    """Every metric that applies, per image, as plain floats (for JSON and tables).
 
-    if "lpips" not in registry().components["loss"]:
-        return None
-    try:
-        metric = registry().build("loss", "lpips:net=alex,download=false").to(x.device)
-    except UserError:
-        return None
-    with torch.no_grad():
-        return metric(x.float(), y.float(), None).double()
-
-
-def all_metrics(reconstruction: Tensor, truth: Tensor, with_lpips: bool = True) -> dict[str, list[float]]:
-    """Every metric that applies, per image, as plain floats (for JSON and tables)."""
-    values: dict[str, Tensor | None] = {"psnr": psnr(reconstruction, truth), "rmse": rmse(reconstruction, truth)}
+    ``extra`` maps names to further metrics ``f(reconstruction, truth) -> [B]`` (e.g. a plugin's LPIPS).
+    """
+    reconstruction, truth = reconstruction.detach().cpu(), truth.detach().cpu()
+    values: dict[str, Tensor] = {"psnr": psnr(reconstruction, truth), "rmse": rmse(reconstruction, truth)}
     if min(truth.shape[-2:]) >= 11:
         values["ssim"] = ssim(reconstruction, truth)
-    if with_lpips:
-        values["lpips"] = lpips_distance(reconstruction, truth)
-    return {name: [float(v) for v in value.cpu()] for name, value in values.items() if value is not None}
+    for name, metric in (extra or {}).items():
+        values[name] = metric(reconstruction, truth)
+    return {name: [float(v) for v in value.cpu()] for name, value in values.items()}

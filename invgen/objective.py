@@ -81,8 +81,7 @@ class Objective(nn.Module):
 def _unique_names(components: Sequence[nn.Module]) -> list[str]:
     names: list[str] = []
     for component in components:
-        info = getattr(component, "spec_info", None)
-        base = info.name if info is not None else type(component).__name__.lower()
+        base = getattr(component, "name", None) or type(component).__name__.lower()
         name, count = base, 1
         while name in names:
             count += 1

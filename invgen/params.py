@@ -9,10 +9,11 @@ imported to list or check components.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from invgen.spec import SpecError, quote_value
+from invgen.errors import SpecError
+from invgen.spec import format_spec, quote_value
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -166,3 +167,27 @@ def canonical_values(params: tuple[Param, ...], values: dict[str, Any]) -> dict[
         if value is not None and (param.required or value != param.default):
             out[param.name] = param.format(value)
     return out
+
+
+@dataclass(frozen=True)
+class SpecRecord:
+    """How a component was built: its registered kind and name, declared parameters and checked values.
+
+    The registry attaches one to every component it builds; :meth:`text` is the canonical spec
+    (default values left out), which builds the same component again.
+    """
+
+    kind: str
+    name: str
+    params: tuple[Param, ...] = ()
+    values: tuple[tuple[str, Any], ...] = field(default=())
+
+    @classmethod
+    def of(cls, kind: str, name: str, params: tuple[Param, ...], values: dict[str, Any]) -> "SpecRecord":
+        return cls(kind, name, tuple(params), tuple(values.items()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def text(self) -> str:
+        return format_spec(self.name, canonical_values(self.params, self.as_dict()))

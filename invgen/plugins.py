@@ -18,15 +18,11 @@ from typing import Any, Callable
 import pluggy
 
 from invgen import hookspecs
-from invgen.errors import UserError
+from invgen.errors import PluginLoadError
 from invgen.registry import Registry
 
 GROUP = "invgen"
 BUILTIN = "invgen.builtins"
-
-
-class PluginLoadError(UserError, RuntimeError):
-    """A plugin failed to load while ``INVGEN_STRICT_PLUGINS=1`` was set."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +88,19 @@ class Manager:
         for hook_name, kind in kinds.items():
             for plugin_name, function in self.implementations(hook_name):
                 self._call(plugin_name, function, _bind(registry.add_component, plugin_name, kind))
-        for plugin_name, function in self.implementations("register_presets"):
-            self._call(plugin_name, function, _bind(registry.add_preset, plugin_name))
-        for plugin_name, function in self.implementations("register_weights"):
-            self._call(plugin_name, function, _bind(registry.add_weights, plugin_name))
-        for plugin_name, function in self.implementations("register_datasets"):
-            self._call(plugin_name, function, _bind(registry.add_dataset, plugin_name))
+        records = {
+            "register_presets": registry.add_preset,
+            "register_weights": registry.add_weights,
+            "register_datasets": registry.add_dataset,
+            "register_tasks": registry.add_task,
+            "register_methods": registry.add_method,
+            "register_ablations": registry.add_ablation,
+            "register_baselines": registry.add_baseline,
+            "register_metrics": registry.add_metric,
+        }
+        for hook_name, add in records.items():
+            for plugin_name, function in self.implementations(hook_name):
+                self._call(plugin_name, function, _bind(add, plugin_name))
         return registry
 
     def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:

@@ -12,7 +12,7 @@ from typing import ContextManager
 
 import torch
 
-from invgen.spec import SpecError
+from invgen.errors import SpecError
 
 PRECISIONS = ("fp32", "bf16")
 

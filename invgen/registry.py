@@ -1,20 +1,22 @@
-"""Named components (generators, forward models, losses, priors), presets and weight files.
+"""Everything plugins register: components (generators, forward models, losses, priors), presets,
+weight files, data sets, and the tasks, methods, ablations, baselines and metrics of evaluations.
 
 Plugins fill a :class:`Registry` through their ``register_*`` hooks; the registry turns a
-spec string into a built component (:meth:`Registry.build`) and a component back into its
-spec (:func:`spec_of`). Nothing here imports torch: factories may be lazy ``"module:attr"``
-strings that are imported only when a component is built.
+spec string into a built component (:meth:`Registry.build`) that carries a
+:class:`~invgen.params.SpecRecord` of how it was built. Nothing here imports torch: factories
+may be lazy ``"module:attr"`` strings that are imported only when a component is built.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from invgen.params import Param, canonical_values, resolve
-from invgen.spec import SpecError, format_spec, parse_spec
+from invgen.errors import SpecError
+from invgen.params import Param, SpecRecord, resolve
+from invgen.records import Ablation, Baseline, Factory, Method, Metric, Task, load_attr
+from invgen.spec import parse_spec
 
 KIND_TITLES = {
     "generator": "generator",
@@ -22,6 +24,7 @@ KIND_TITLES = {
     "loss": "loss",
     "prior": "prior",
 }
+METHOD_KINDS = ("map", "vi")
 WEIGHT = Param("weight", "float", 1.0, "multiplies this term in the objective", min=0.0)
 
 
@@ -38,19 +41,7 @@ class ComponentInfo:
 
     def load_factory(self) -> Callable[..., Any]:
         """Import a lazy ``"module:attr"`` factory, or return the callable itself."""
-        if callable(self.factory):
-            return self.factory
-        module_name, _, attr = self.factory.partition(":")
-        try:
-            target: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                target = getattr(target, part)
-        except (ImportError, AttributeError) as error:
-            raise SpecError(
-                f"{KIND_TITLES[self.kind]} {self.name!r} from plugin {self.plugin!r} cannot be loaded "
-                f"({self.factory}: {error}); reinstall or disable that plugin"
-            ) from None
-        return target
+        return load_attr(self.factory, KIND_TITLES[self.kind] + f" {self.name!r}", self.plugin)
 
     def title(self) -> str:
         return f"{KIND_TITLES[self.kind]} {self.name!r}"
@@ -66,6 +57,7 @@ class Preset:
     summary: str = ""
     tie_layers: bool = False
     plugin: str = ""
+    default_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,26 +83,31 @@ class DatasetInfo:
     plugin: str = ""
 
     def load(self) -> Any:
-        info = ComponentInfo("generator", self.name, self.factory, plugin=self.plugin)
-        return info.load_factory()()
+        return load_attr(self.factory, f"dataset {self.name!r}", self.plugin)()
 
 
 @dataclass
 class Registry:
-    """Every component, preset and weight file registered by the loaded plugins."""
+    """Everything the loaded plugins registered: components, presets, weight files, data sets, and the
+    tasks, methods, ablations, baselines and metrics of evaluations."""
 
     components: dict[str, dict[str, ComponentInfo]] = field(
         default_factory=lambda: {kind: {} for kind in KIND_TITLES}
     )
     presets: dict[str, Preset] = field(default_factory=dict)
     weights: dict[str, WeightsInfo] = field(default_factory=dict)
-    datasets: dict[str, "DatasetInfo"] = field(default_factory=dict)
+    datasets: dict[str, DatasetInfo] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    methods: dict[str, Method] = field(default_factory=dict)
+    ablations: dict[str, Ablation] = field(default_factory=dict)
+    baselines: dict[str, Baseline] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
 
     def add_component(
         self,
         kind: str,
         name: str,
-        factory: str | Callable[..., Any],
+        factory: Factory,
         params: tuple[Param, ...] | list[Param] = (),
         summary: str = "",
         plugin: str = "",
@@ -119,12 +116,7 @@ class Registry:
         params = tuple(params)
         if kind in ("loss", "prior") and "weight" not in {p.name for p in params}:
             params += (WEIGHT,)
-        existing = self.components[kind].get(name)
-        if existing is not None:
-            raise ValueError(
-                f"{KIND_TITLES[kind]} {name!r} is registered twice (plugins {existing.plugin!r} and {plugin!r})"
-            )
-        self.components[kind][name] = ComponentInfo(kind, name, factory, params, summary, plugin)
+        _add(self.components[kind], KIND_TITLES[kind], ComponentInfo(kind, name, factory, params, summary, plugin))
 
     def info(self, kind: str, name: str) -> ComponentInfo:
         """The registered component ``name``, or a one-line error listing the closest names."""
@@ -151,10 +143,13 @@ class Registry:
         return instantiate(info, values)
 
     def add_preset(self, name: str, losses: list[str] | tuple[str, ...], priors: list[str] | tuple[str, ...] = (),
-                   summary: str = "", tie_layers: bool = False, plugin: str = "") -> None:
-        if name in self.presets:
-            raise ValueError(f"preset {name!r} is registered twice (plugins {self.presets[name].plugin!r} and {plugin!r})")
-        self.presets[name] = Preset(name, tuple(losses), tuple(priors), summary, tie_layers, plugin)
+                   summary: str = "", tie_layers: bool = False, plugin: str = "",
+                   default_for: tuple[str, ...] | list[str] = ()) -> None:
+        unknown = set(default_for) - set(METHOD_KINDS)
+        if unknown:
+            raise ValueError(f"preset {name!r}: default_for takes {' and '.join(METHOD_KINDS)}, not {sorted(unknown)}")
+        _add(self.presets, "preset", Preset(name, tuple(losses), tuple(priors), summary, tie_layers, plugin,
+                                            tuple(default_for)))
 
     def preset(self, name: str) -> Preset:
         if name in self.presets:
@@ -162,21 +157,48 @@ class Registry:
         known = ", ".join(sorted(self.presets)) or "none (install invgen-losses)"
         raise SpecError(f"unknown preset {name!r} (known presets: {known})")
 
+    def default_preset(self, method: str) -> str | None:
+        """The first registered preset that declares itself the default for ``method`` (map or vi)."""
+        return next((name for name, preset in self.presets.items() if method in preset.default_for), None)
+
     def add_weights(self, name: str, filename: str, url: str | None = None, sha256: str | None = None,
                     licence: str = "", summary: str = "", plugin: str = "") -> None:
-        if name in self.weights:
-            raise ValueError(f"weights {name!r} are registered twice (plugins {self.weights[name].plugin!r} and {plugin!r})")
-        self.weights[name] = WeightsInfo(name, filename, url, sha256, licence, summary, plugin)
+        _add(self.weights, "weights", WeightsInfo(name, filename, url, sha256, licence, summary, plugin))
+
+    def add_dataset(self, name: str, factory: Factory, summary: str = "", plugin: str = "") -> None:
+        _add(self.datasets, "dataset", DatasetInfo(name, factory, summary, plugin))
+
+    def add_task(self, name: str, specs: tuple[str, ...] | list[str], summary: str = "", variants: int = 0,
+                 plugin: str = "") -> None:
+        _add(self.tasks, "task", Task(name, tuple(specs), summary, variants, plugin))
+
+    def add_method(self, name: str, summary: str = "", plugin: str = "", **objective: Any) -> None:
+        _add(self.methods, "method", Method.of(name, summary, plugin=plugin, **objective))
+
+    def add_ablation(self, name: str, steps: list[dict[str, Any]] | tuple[dict[str, Any], ...], summary: str = "",
+                     plugin: str = "") -> None:
+        ladder = tuple(Method.of(**{"summary": step["name"], **step}, plugin=plugin) for step in steps)
+        _add(self.ablations, "ablation", Ablation(name, ladder, summary, plugin))
+
+    def add_baseline(self, name: str, restore: Factory, applies: Factory, summary: str = "", plugin: str = "") -> None:
+        _add(self.baselines, "baseline", Baseline(name, restore, applies, summary, plugin))
+
+    def add_metric(self, name: str, factory: Factory, title: str, digits: int = 3, higher_is_better: bool = False,
+                   summary: str = "", plugin: str = "") -> None:
+        _add(self.metrics, "metric", Metric(name, factory, title, digits, higher_is_better, summary, plugin))
 
 
-    def add_dataset(self, name: str, factory: str | Callable[..., Any], summary: str = "", plugin: str = "") -> None:
-        if name in self.datasets:
-            raise ValueError(f"dataset {name!r} is registered twice (plugins {self.datasets[name].plugin!r} and {plugin!r})")
-        self.datasets[name] = DatasetInfo(name, factory, summary, plugin)
+def _add(table: dict[str, Any], title: str, record: Any) -> None:
+    """Put ``record`` in ``table`` under its name; a second registration of a name is an error."""
+    existing = table.get(record.name)
+    if existing is not None:
+        raise ValueError(f"{title} {record.name!r} is registered twice (plugins {existing.plugin!r} and "
+                         f"{record.plugin!r})")
+    table[record.name] = record
 
 
 def instantiate(info: ComponentInfo, values: dict[str, Any]) -> Any:
-    """Call the factory with the checked values and remember the spec on the result."""
+    """Call the factory with the checked values and attach the record of how it was built."""
     factory = info.load_factory()
     kwargs = {k: v for k, v in values.items() if not (k == "weight" and info.kind in ("loss", "prior"))}
     try:
@@ -187,20 +209,8 @@ def instantiate(info: ComponentInfo, values: dict[str, Any]) -> Any:
         raise SpecError(f"{info.name}: {error}") from None
     if info.kind in ("loss", "prior"):
         component.weight = float(values.get("weight", 1.0))
-    component.spec_info = info
-    component.spec_values = dict(values)
+    component.spec_record = SpecRecord.of(info.kind, info.name, info.params, values)
     return component
-
-
-def spec_of(component: Any) -> str:
-    """The canonical spec string of a component built by the registry (defaults left out)."""
-    info: ComponentInfo | None = getattr(component, "spec_info", None)
-    if info is None:
-        return type(component).__name__
-    values = dict(component.spec_values)
-    if info.kind in ("loss", "prior"):
-        values["weight"] = getattr(component, "weight", 1.0)
-    return format_spec(info.name, canonical_values(info.params, values))
 
 
 def _list_word(kind: str) -> str:

@@ -18,15 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from invgen.errors import UserError
+from invgen.errors import SpecError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 _SPECIAL = set(',[]="\'')
-
-
-class SpecError(UserError, ValueError):
-    """A spec string, name or value is wrong; the message is one line that says how to fix it."""
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from invgen.atomic import write_atomic
-from invgen.errors import UserError
+from invgen.errors import WeightsError
 from invgen.registry import WeightsInfo
 
 CHUNK = 1 << 20
-
-
-class WeightsError(UserError, RuntimeError):
-    """A weight file is missing, unreachable or fails its checksum; the message says what to do."""
 
 
 def home() -> Path:
@@ -126,6 +122,22 @@ def resolve(info: WeightsInfo, download: Callable[[str, Path], None] | None = No
         path.unlink()
         raise WeightsError(f"weights {info.name!r}: the download from {info.url} fails its sha256 check")
     return path
+
+
+def named_info(name: str) -> WeightsInfo:
+    """The registered weight file ``name``, or a one-line error listing the known names."""
+    from invgen.plugins import registry
+
+    known = registry().weights
+    if name not in known:
+        listing = ", ".join(sorted(known)) or "none registered"
+        raise WeightsError(f"unknown weights {name!r} (known: {listing})")
+    return known[name]
+
+
+def resolve_named(name: str) -> Path:
+    """The local path of the registered weight file ``name`` (see :func:`resolve`)."""
+    return resolve(named_info(name))
 
 
 def fetch(url: str, target: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 import invgen
-from invgen.api import build_problem
+from invgen.problem import build_problem
 from invgen.atomic import write_atomic
 from invgen.metrics import psnr
 from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr

@@ -7,9 +7,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from invgen.hookspecs import hookimpl
-from invgen.interfaces import ForwardModel, Loss, Prior
-from invgen.params import Param
+from invgen.plugin import Convolution, ForwardModel, Loss, Param, Prior, hookimpl
 
 
 class SquaredError(Loss):
@@ -20,7 +18,7 @@ class SquaredError(Loss):
         return (error if mask is None else error * mask).flatten(1).sum(1)
 
 
-class GaussianBlur(ForwardModel):
+class GaussianBlur(ForwardModel, Convolution):
     """Gaussian blur with reflect borders, written out with conv2d."""
 
     def __init__(self, sigma: float = 1.0) -> None:
@@ -32,6 +30,9 @@ class GaussianBlur(ForwardModel):
     @property
     def kernel(self):
         return self.taps[:, None] * self.taps[None, :]
+
+    def point_spread_function(self):
+        return self.kernel
 
     def forward(self, x):
         r = self.taps.numel() // 2

@@ -35,7 +35,19 @@ def test_against_scikit_image(name):
 
 def test_per_image_and_small_images():
     x = torch.rand(3, 1, 8, 8) * 2 - 1
-    values = all_metrics(x, x.flip(0), with_lpips=False)
+    values = all_metrics(x, x.flip(0))
     assert set(values) == {"psnr", "rmse"} and len(values["psnr"]) == 3
     with pytest.raises(ValueError, match="at least 11x11"):
         ssim(x, x)
+
+
+def test_extra_metrics_are_the_callers_and_get_cpu_images():
+    x = torch.rand(2, 1, 16, 16) * 2 - 1
+    seen = []
+
+    def mean_abs(a, b):
+        seen.append(a.device.type)
+        return (a - b).abs().flatten(1).mean(1)
+
+    values = all_metrics(x, -x, {"mae": mean_abs})
+    assert values["mae"] == pytest.approx((2 * x.abs()).flatten(1).mean(1).tolist()) and seen == ["cpu"]

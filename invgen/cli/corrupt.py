@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from invgen.cli.app import reported_errors
+from invgen.reporting import reported_errors
 
 
 def corrupt(
@@ -21,11 +21,12 @@ def corrupt(
     """Corrupt a clean image with a forward model; the mask (if any) goes to OUTPUT's name + _mask.png."""
     with reported_errors():
         import invgen
-        from invgen.cli.outputs import OutputExists, write_files
+        from invgen.cli.outputs import write_files
+        from invgen.errors import OutputExists, UsageError
         from invgen.io import load_image, png_bytes
 
         if output.suffix.lower() != ".png":
-            raise OutputExists(f"{output}: observations are written as PNG; give a .png --output")
+            raise UsageError(f"{output}: observations are written as PNG; give a .png --output")
         mask_path = output.with_name(output.stem + "_mask.png")
         for path in (output, mask_path):
             if path.exists() and not overwrite:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from invgen.cli.app import reported_errors
+from invgen.reporting import reported_errors
 from invgen.params import Param
 from invgen.registry import ComponentInfo
 
@@ -29,7 +29,7 @@ def list_components(
     with reported_errors():
         words = list(KIND_WORDS) + list(EXTRA_WORDS)
         if kind is not None and kind not in words:
-            from invgen.spec import SpecError
+            from invgen.errors import SpecError
 
             raise SpecError(f"unknown kind {kind!r} for `invgen list` (choose from {', '.join(words)})")
         console = Console()

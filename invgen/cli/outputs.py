@@ -12,16 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from invgen.atomic import write_atomic
-from invgen.errors import UserError
+from invgen.errors import OutputExists
 
 if TYPE_CHECKING:
     from torch import Tensor
 
 RUN_FILES = ("reconstruction.png", "observation.png", "prediction.png", "comparison.png", "run.json")
-
-
-class OutputExists(UserError, FileExistsError):
-    """The output folder already holds results; refusing to overwrite them."""
 
 
 def check_output_dir(output: Path, overwrite: bool) -> None:

@@ -8,10 +8,10 @@ from typing import Any, List, Optional
 
 import typer
 
-from invgen.cli.app import reported_errors, stderr
+from invgen.reporting import reported_errors, stderr
 from invgen.cli.outputs import check_output_dir, write_files
 
-METHODS = {"map": "brgm", "vi": "bayes"}
+METHODS = ("map", "vi")
 
 
 def run(
@@ -40,36 +40,28 @@ def run(
 ) -> None:
     """Reconstruct an image: MAP estimate of the latent, or (--method vi) samples of its posterior."""
     with reported_errors():
-        import invgen
-        from invgen.api import check_observation, select_terms
-        from invgen.plugins import registry
-        from invgen.spec import SpecError
+        from invgen.baselines import baseline_scores
+        from invgen.errors import UsageError
+        from invgen.problem import build_problem
+        from invgen.solving import solve
+        from invgen.solvers.map import MAPSettings
+        from invgen.solvers.vi import VISettings
 
         if method not in METHODS:
-            raise SpecError(f"unknown --method {method!r} (choose map or vi)")
+            raise UsageError(f"unknown --method {method!r} (choose map or vi)")
         check_output_dir(output, overwrite)
-        losses, priors, _, _ = select_terms(preset, loss, prior, METHODS[method])
-        for kind, specs in (("generator", [generator]), ("forward", forward), ("loss", losses), ("prior", priors)):
-            for spec in specs:
-                registry().parse(kind, spec)
+        settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
+                    if method == "map" else
+                    VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
         started = time.perf_counter()
-        gen = invgen.generator(generator)
-        fwd = invgen.forward_model(list(forward))
-        clean, observation = _observation(input, gen, fwd, simulate, seed)
-        check_observation(observation, gen, fwd)
+        problem = build_problem(input, generator, list(forward), loss, prior, preset, device, method=method,
+                                simulate=simulate, seed=seed)
         loaded = time.perf_counter()
-        common = dict(losses=loss, priors=prior, preset=preset, device=device, ground_truth=clean)
         with _progress_bar(steps, method) as callback:
-            if method == "map":
-                result = invgen.reconstruct(observation, gen, fwd, steps=steps, lr=lr, schedule=schedule, seed=seed,
-                                            precision=precision, callback=callback, **common)
-            else:
-                settings = invgen.VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis)
-                result = invgen.sample_posterior(observation, gen, fwd, samples=samples, settings=settings,
-                                                 callback=callback, **common)
+            result = solve(problem, settings, callback=callback)
         record = _record(result, input, simulate, seed, loaded - started, time.perf_counter() - started)
-        if clean is not None:
-            record["baselines"] = _baselines(observation, fwd, clean)
+        if simulate:
+            record["baselines"] = baseline_scores(problem)
         if method == "map":
             from invgen.cli.outputs import render_map
 
@@ -81,19 +73,6 @@ def run(
             files = render_posterior(result, record)
         write_files(output, files)
         _summary(result, record, output)
-
-
-def _observation(path: Path, gen: Any, fwd: Any, simulate: bool, seed: int) -> tuple[Any, Any]:
-    from invgen.io import InputError, load_image
-
-    image = load_image(path, gen.channels)
-    if not simulate:
-        return None, image
-    if tuple(image.shape[1:]) != tuple(gen.image_shape):
-        shape = "x".join(map(str, image.shape[1:]))
-        want = "x".join(map(str, gen.image_shape))
-        raise InputError(f"{path}: is {shape} but --simulate needs a clean {want} image for {gen.spec!r}")
-    return image, fwd.simulate(image, seed)
 
 
 class _progress_bar:
@@ -118,19 +97,6 @@ class _progress_bar:
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
-
-
-def _baselines(observation: Any, fwd: Any, clean: Any) -> dict[str, dict[str, float]]:
-    """Metrics of the classical baselines that apply to this corruption, for comparison."""
-    from invgen.evaluation.baselines import BASELINES, applicable
-    from invgen.metrics import all_metrics
-
-    shape = tuple(clean.shape[1:])
-    scores = {}
-    for name in applicable(fwd, shape):
-        restored = BASELINES[name][0](observation, fwd, shape)
-        scores[name] = {key: values[0] for key, values in all_metrics(restored, clean, with_lpips=False).items()}
-    return scores
 
 
 def _record(result: Any, path: Path, simulate: bool, seed: int, load_s: float, total_s: float) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from invgen.evaluation.report import COLUMNS, cell, markdown_cell, mean_se
+from invgen.evaluation.report import cell, markdown_cell, mean_se
 from invgen.evaluation.runner import Outcome
+from invgen.metrics import Column
 
-HIGHER_IS_BETTER = {"lpips": False, "rmse": False, "psnr": True, "ssim": True}
 CLEAR = 2.0  # a difference counts when it is at least this many standard errors from zero
 
 
@@ -21,7 +21,7 @@ def paired_difference(first: list[float], second: list[float]) -> tuple[float, f
     return mean_se([a - b for a, b in zip(first, second, strict=True)])
 
 
-def paired_changes(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+def paired_changes(outcomes: list[Outcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
     """For each task, one row per step after the first: mean and standard error of (step - previous step)
     per metric, and a verdict ("helps", "hurts", "mixed", "no clear change") from the metrics whose
     difference is at least ``CLEAR`` standard errors from zero."""
@@ -32,13 +32,14 @@ def paired_changes(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         for before, after in zip(ladder, ladder[1:]):
             row: dict[str, Any] = {"task": task, "from": before.method, "to": after.method}
             better = worse = 0
-            for key, _, _ in COLUMNS:
+            for column in columns:
+                key = column.key
                 if key not in before.metrics or key not in after.metrics:
                     continue
                 mean, se = paired_difference(after.metrics[key], before.metrics[key])
                 row[key], row[f"{key}_se"] = mean, se
                 if abs(mean) >= CLEAR * se and mean != 0:
-                    if (mean > 0) == HIGHER_IS_BETTER[key]:
+                    if (mean > 0) == column.higher_is_better:
                         better += 1
                     else:
                         worse += 1
@@ -57,30 +58,33 @@ def _verdict(better: int, worse: int) -> str:
     return "no clear change"
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
+def _cells(row: dict[str, Any], columns: tuple[Column, ...]) -> list[str]:
     # one more decimal than the summary table: paired errors are small
-    return [row["task"], row["to"], *(cell(row, k, d + 1, sign="+") for k, _, d in COLUMNS), row["verdict"]]
+    return [row["task"], row["to"], *(cell(row, c.key, c.digits + 1, sign="+") for c in columns), row["verdict"]]
 
 
-HEADER = ("task", "step", *(title for _, title, _ in COLUMNS), "verdict")
+def _header(columns: tuple[Column, ...]) -> tuple[str, ...]:
+    return ("task", "step", *(c.title for c in columns), "verdict")
 
 
-def markdown(rows: list[dict[str, Any]], command: str) -> str:
+def markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
+    header = _header(columns)
     lines = [f"Command: `{command}`", "",
              "What each step adds: paired differences (step minus the step before, image by image), "
              "mean ± standard error; a metric counts towards the verdict when its difference is at least "
              f"{CLEAR:g} standard errors from zero. Lower LPIPS and RMSE, higher PSNR and SSIM are better.", "",
-             "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(map(markdown_cell, _cells(row))) + " |" for row in rows]
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(markdown_cell, _cells(row, columns))) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
+def rich_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
     from rich.table import Table
 
     table = Table(title="what each step changes (paired difference ± standard error)", title_justify="left")
-    for column in HEADER:
-        table.add_column(column, justify="right" if column in {t for _, t, _ in COLUMNS} else "left")
+    titles = {c.title for c in columns}
+    for title in _header(columns):
+        table.add_column(title, justify="right" if title in titles else "left")
     for row in rows:
-        table.add_row(*_cells(row))
+        table.add_row(*_cells(row, columns))
     return table

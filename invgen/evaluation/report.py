@@ -11,8 +11,7 @@ from typing import Any
 from torch import Tensor
 
 from invgen.evaluation.runner import Outcome, example_indices
-
-COLUMNS = (("lpips", "LPIPS", 3), ("rmse", "RMSE", 2), ("psnr", "PSNR", 2), ("ssim", "SSIM", 3))
+from invgen.metrics import Column
 
 
 def mean_se(values: list[float]) -> tuple[float, float]:
@@ -25,14 +24,14 @@ def mean_se(values: list[float]) -> tuple[float, float]:
     return mean, math.sqrt(variance / count)
 
 
-def summary_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+def summary_rows(outcomes: list[Outcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
     rows = []
     for outcome in outcomes:
         row: dict[str, Any] = {"task": outcome.task, "method": outcome.method, "n": outcome.count,
                                "seconds_per_image": round(outcome.seconds, 4), "threads": outcome.threads or None}
-        for key, _, _ in COLUMNS:
-            if key in outcome.metrics:
-                row[key], row[f"{key}_se"] = mean_se(outcome.metrics[key])
+        for column in columns:
+            if column.key in outcome.metrics:
+                row[column.key], row[f"{column.key}_se"] = mean_se(outcome.metrics[column.key])
         rows.append(row)
     return rows
 
@@ -53,20 +52,20 @@ def markdown_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(rows: list[dict[str, Any]], command: str) -> str:
-    header = "| task | method | n | " + " | ".join(title for _, title, _ in COLUMNS) + " | s/image | threads |"
-    lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(COLUMNS) + 5)]
+def markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
+    header = "| task | method | n | " + " | ".join(c.title for c in columns) + " | s/image | threads |"
+    lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(columns) + 5)]
     for row in rows:
         cells = [markdown_cell(row["task"]), markdown_cell(row["method"]), str(row["n"]),
-                 *(cell(row, k, d) for k, _, d in COLUMNS),
+                 *(cell(row, c.key, c.digits) for c in columns),
                  f"{row['seconds_per_image']:.3f}", _threads(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows: list[dict[str, Any]]) -> str:
+def csv_text(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> str:
     buffer = io.StringIO()
-    fields = ["task", "method", "n", *[f for k, _, _ in COLUMNS for f in (k, f"{k}_se")], "seconds_per_image",
+    fields = ["task", "method", "n", *[f for c in columns for f in (c.key, f"{c.key}_se")], "seconds_per_image",
               "threads"]
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
@@ -85,14 +84,14 @@ def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str,
     return json.dumps(record, indent=1) + "\n"
 
 
-def rich_table(rows: list[dict[str, Any]]):  # noqa: ANN201 - rich.table.Table
+def rich_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
     from rich.table import Table
 
     table = Table(title="invgen eval (mean ± standard error)", title_justify="left")
-    for column in ("task", "method", "n", *(title for _, title, _ in COLUMNS), "s/image", "threads"):
-        table.add_column(column, justify="left" if column in ("task", "method") else "right")
+    for title in ("task", "method", "n", *(c.title for c in columns), "s/image", "threads"):
+        table.add_column(title, justify="left" if title in ("task", "method") else "right")
     for row in rows:
-        table.add_row(row["task"], row["method"], str(row["n"]), *(cell(row, k, d) for k, _, d in COLUMNS),
+        table.add_row(row["task"], row["method"], str(row["n"]), *(cell(row, c.key, c.digits) for c in columns),
                       f"{row['seconds_per_image']:.3f}", _threads(row))
     return table
 

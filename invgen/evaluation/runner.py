@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 from torch import Tensor
 
-from invgen.api import build_forward, build_problem
-from invgen.evaluation.baselines import BASELINES
-from invgen.evaluation.methods import GeneratorMethod
-from invgen.evaluation.tasks import Task
+from invgen import baselines
+from invgen.components import build_forward
+from invgen.evaluation.methods import generator_values
 from invgen.forward import chain
-from invgen.metrics import all_metrics
+from invgen.metrics import MetricFunction, all_metrics
 from invgen.plugins import registry
+from invgen.problem import build_problem
+from invgen.records import Method, Task
 from invgen.registry import instantiate
-from invgen.solvers.map import MAPSettings, solve_map
-from invgen.solvers.vi import VISettings, solve_vi
+from invgen.solving import solve
+from invgen.solvers.map import MAPSettings
+from invgen.solvers.vi import VISettings
 
 
 @dataclass
@@ -55,13 +57,19 @@ class Budget:
     vi_steps: int = 100
     precision: str = "fp32"
 
+    def settings(self, chosen: Method) -> MAPSettings | VISettings:
+        """The solver settings of ``chosen`` under this budget."""
+        if chosen.vi:
+            return VISettings(steps=self.vi_steps, map_steps=self.steps, map_lr=self.lr, seed=self.seed,
+                              precision=self.precision)
+        return MAPSettings(steps=self.steps, lr=self.lr, seed=self.seed, tie_layers=chosen.tie_layers,
+                           precision=self.precision)
 
-def generator_with_noise(spec: str, noise: str | None):  # noqa: ANN201 - a Generator
-    """Build the generator, overriding its ``noise`` parameter when the method asks for one."""
-    info, values = registry().parse("generator", spec)
-    if noise is not None and "noise" in values:
-        values = {**values, "noise": noise}
-    return instantiate(info, values).eval().requires_grad_(False)
+
+def method_generator(spec: str, chosen: Method):  # noqa: ANN201 - a Generator
+    """Build the generator with the method's parameter overrides (e.g. noise inputs) applied."""
+    info, _ = registry().parse("generator", spec)
+    return instantiate(info, generator_values(spec, chosen)).eval().requires_grad_(False)
 
 
 def observations(task: Task, clean: Tensor, seed: int) -> tuple[Tensor, dict[int, list[int]]]:
@@ -80,50 +88,45 @@ def observations(task: Task, clean: Tensor, seed: int) -> tuple[Tensor, dict[int
     return observed, groups
 
 
-def run_generator_method(generator_spec: str, method: GeneratorMethod, task: Task, clean: Tensor,
-                         observed: Tensor, groups: dict[int, list[int]], budget: Budget,
+def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean: Tensor, observed: Tensor,
+                         groups: dict[int, list[int]], budget: Budget, metrics: Mapping[str, MetricFunction],
                          on_batch: Callable[[int], None]) -> Outcome:
-    generator = generator_with_noise(generator_spec, method.noise)
+    """Every image reconstructed by ``chosen`` (in batches of ``budget.batch`` that share a mask), then scored."""
+    generator = method_generator(generator_spec, chosen)
+    settings = budget.settings(chosen)
     reconstructions = torch.empty_like(clean)
     started = time.perf_counter()
-    for group, indices in groups.items():
+    for indices in groups.values():
         for start in range(0, len(indices), budget.batch):
             chunk = indices[start:start + budget.batch]
-            problem = build_problem(observed[chunk], generator, task.chain_for(chunk[0]), list(method.losses),
-                                    list(method.priors), method.preset)
-            objective = problem.objective()
-            if method.vi:
-                settings = VISettings(steps=budget.vi_steps, map_steps=budget.steps, map_lr=budget.lr, seed=budget.seed,
-                                      precision=budget.precision)
-                images = solve_vi(objective, settings, num_samples=8).image_mean
-            else:
-                tie = method.tie_layers or problem.tie_layers
-                settings = MAPSettings(steps=budget.steps, lr=budget.lr, seed=budget.seed, tie_layers=tie,
-                                       precision=budget.precision)
-                images = solve_map(objective, settings).image
-            reconstructions[chunk] = images.detach().clamp(-1, 1)
+            problem = build_problem(observed[chunk], generator, task.chain_for(chunk[0]), chosen.losses,
+                                    chosen.priors, chosen.preset)
+            reconstructions[chunk] = solve(problem, settings).image.clamp(-1, 1)
             on_batch(len(chunk))
     seconds = (time.perf_counter() - started) / len(clean)
-    return _outcome(task, method.name, reconstructions, clean, seconds)
+    return _outcome(task, chosen.name, reconstructions, clean, seconds, metrics)
+
+
+def baseline_applies(name: str, task: Task, shape: tuple[int, ...]) -> bool:
+    return baselines.applies(name, chain(build_forward(task.chain_for(0))), shape)
 
 
 def run_baseline(name: str, task: Task, clean: Tensor, observed: Tensor, groups: dict[int, list[int]],
-                 on_batch: Callable[[int], None]) -> Outcome | None:
-    restore, applies = BASELINES[name]
+                 metrics: Mapping[str, MetricFunction], on_batch: Callable[[int], None]) -> Outcome:
+    """Every image restored by the classical baseline ``name`` (which must apply to the task), then scored."""
     shape = tuple(clean.shape[1:])
-    if not applies(chain(build_forward(task.chain_for(0))), shape):
-        return None
     reconstructions = torch.empty_like(clean)
     started = time.perf_counter()
-    for group, indices in groups.items():
+    for indices in groups.values():
         model = chain(build_forward(task.chain_for(indices[0])))
-        reconstructions[indices] = restore(observed[indices], model, shape)
+        reconstructions[indices] = baselines.restore(name, observed[indices], model, shape)
         on_batch(len(indices))
-    return _outcome(task, name, reconstructions, clean, (time.perf_counter() - started) / len(clean))
+    return _outcome(task, name, reconstructions, clean, (time.perf_counter() - started) / len(clean), metrics)
 
 
-def _outcome(task: Task, name: str, reconstructions: Tensor, clean: Tensor, seconds: float) -> Outcome:
-    metrics = all_metrics(reconstructions, clean)
+def _outcome(task: Task, name: str, reconstructions: Tensor, clean: Tensor, seconds: float,
+             metrics: Mapping[str, MetricFunction]) -> Outcome:
+    scores = all_metrics(reconstructions, clean, metrics)
     shown = example_indices(len(clean))
-    return Outcome(task.name, name, metrics, seconds, len(clean), reconstructions[shown].clone(), shown,
+    return Outcome(task.name, name, scores, seconds, len(clean), reconstructions[shown].clone(), shown,
                    torch.get_num_threads())

@@ -14,13 +14,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from invgen.errors import UserError
+from invgen.errors import UsageError
 from invgen.objective import Objective
 
 MAX_VALUES = 16384
 
 
-class BasisTooCostly(UserError, ValueError):
+class BasisTooCostly(UsageError):
     """The observation has too many values for one backward pass each."""
 
 

@@ -15,13 +15,9 @@ import torch
 from torch import Tensor
 
 from invgen.objective import Objective
-from invgen.errors import UserError
+from invgen.errors import NonFiniteObjective
 from invgen.precision import check_precision
-from invgen.spec import SpecError
-
-
-class NonFiniteObjective(UserError, FloatingPointError):
-    """A term of the objective became NaN or infinite; the message names the term."""
+from invgen.errors import SpecError
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from invgen.objective import Objective
 from invgen.precision import check_precision
 from invgen.solvers.basis import data_aligned_basis
 from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
-from invgen.spec import SpecError
+from invgen.errors import SpecError
 
 
 BASES = ("latent", "data")
@@ -37,7 +37,8 @@ class VISettings:
     ``basis=latent``, 0.5 for ``basis=data``, whose spreads span more decades; both chosen on the
     training split, docs/results.md). ``warm_start`` runs MAP
     first (``map_steps`` at ``map_lr``) and starts m there; ``precision`` as in
-    :class:`~invgen.solvers.map.MAPSettings` (the final samples are drawn in float32).
+    :class:`~invgen.solvers.map.MAPSettings` (the final samples are drawn in float32). ``samples``
+    reconstructions are drawn from the fitted q.
 
     ``basis`` ``latent`` is mean-field over the coordinates of w. Such a q cannot follow the few
     latent directions the data pin down: each coordinate's variance leaks into them, so samples
@@ -57,9 +58,12 @@ class VISettings:
     entropy: bool = True
     precision: str = "fp32"
     basis: str = "latent"
+    samples: int = 8
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
+        if self.samples < 1:
+            raise SpecError(f"samples must be >= 1, not {self.samples}")
         if self.basis not in BASES:
             raise SpecError(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
         if self.std_lr is None:

@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from invgen.plugins import registry
-from invgen.spec import SpecError
+from invgen.errors import SpecError
 
 
 class ComponentContract:
@@ -54,7 +54,7 @@ class ComponentContract:
             assert "\n" not in message and len(message) < 300, message
 
     def test_listed_with_summary(self) -> None:
-        info = registry().info(self.kind, self.build().spec_info.name)
+        info = registry().info(self.kind, self.build().spec_record.name)
         assert info.summary, "give the component a one-line summary for `invgen list`"
 
 

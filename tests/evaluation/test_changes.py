@@ -6,6 +6,9 @@ from scipy import stats
 
 from invgen.evaluation.changes import markdown, paired_changes
 from invgen.evaluation.runner import Outcome
+from invgen.metrics import CORE_COLUMNS, Column
+
+COLUMNS = (Column("lpips", "LPIPS", 3, False), *CORE_COLUMNS)
 
 
 def ladder(psnr_steps: list[list[float]], lpips_steps: list[list[float]], task: str = "sr4") -> list[Outcome]:
@@ -17,7 +20,7 @@ def test_paired_differences_match_scipys_paired_t_test():
     rng = np.random.default_rng(0)
     first = rng.normal(15, 3, 40)
     second = first + rng.normal(0.3, 0.5, 40)
-    rows = paired_changes(ladder([list(first), list(second)], [[0.1] * 40, [0.1] * 40]))
+    rows = paired_changes(ladder([list(first), list(second)], [[0.1] * 40, [0.1] * 40]), COLUMNS)
     assert len(rows) == 1 and rows[0]["from"] == "1 step" and rows[0]["to"] == "2 step"
     assert rows[0]["psnr"] == pytest.approx(np.mean(second - first))
     t = stats.ttest_rel(second, first).statistic
@@ -28,7 +31,7 @@ def test_pairing_separates_a_small_consistent_gain_from_noise():
     """A 0.2 dB gain on every image is clear although it is tiny beside the spread between images."""
     base = list(np.linspace(10, 30, 20))
     lpips = [0.05] * 20
-    rows = paired_changes(ladder([base, [v + 0.2 for v in base]], [lpips, lpips]))
+    rows = paired_changes(ladder([base, [v + 0.2 for v in base]], [lpips, lpips]), COLUMNS)
     assert rows[0]["verdict"] == "helps"
 
 
@@ -41,13 +44,13 @@ def test_verdicts_follow_which_direction_is_better(psnr_change, lpips_change, ve
     wobble = rng.normal(0, 0.05, 30)  # per-image noise small beside the changes, zero-mean-ish
     after_psnr = psnr + psnr_change + wobble * (psnr_change != 0)
     after_lpips = lpips + lpips_change + wobble / 100 * (lpips_change != 0)
-    rows = paired_changes(ladder([list(psnr), list(after_psnr)], [list(lpips), list(after_lpips)]))
+    rows = paired_changes(ladder([list(psnr), list(after_psnr)], [list(lpips), list(after_lpips)]), COLUMNS)
     assert rows[0]["verdict"] == verdict
 
 
 def test_each_task_is_its_own_ladder_and_the_table_names_every_step():
     outcomes = ladder([[1.0, 2.0]] * 3, [[0.1, 0.2]] * 3, "sr4") + ladder([[1.0, 2.0]] * 2, [[0.1, 0.2]] * 2, "deblur")
-    rows = paired_changes(outcomes)
+    rows = paired_changes(outcomes, COLUMNS)
     assert [(row["task"], row["to"]) for row in rows] == [("sr4", "2 step"), ("sr4", "3 step"), ("deblur", "2 step")]
-    text = markdown(rows, "invgen eval --ablation")
+    text = markdown(rows, "invgen eval --ablation", COLUMNS)
     assert "`invgen eval --ablation`" in text and text.count("| sr4 |") == 2 and "no clear change" in text

@@ -25,8 +25,8 @@ def images(tmp_path, fake_manager):
 
 
 def test_eval_writes_tables_and_figures(images, tmp_path, fake_manager):
-    fake_manager.registry.add_preset("brgm", losses=["test-sse"], priors=["test-norm:weight=0.01"], plugin="fakes")
-    fake_manager.registry.add_preset("pixel", losses=["test-sse"], plugin="fakes")
+    fake_manager.registry.add_method("brgm", losses=["test-sse"], priors=["test-norm:weight=0.01"], plugin="fakes")
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
     out = tmp_path / "eval"
     result = CliRunner().invoke(create_app(), [
         "eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-down", "-t", "test-blur:sigma=1",
@@ -60,7 +60,7 @@ def test_eval_refuses_unknown_methods_and_existing_results(images, tmp_path, fak
 
 
 def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_path, fake_manager, monkeypatch):
-    fake_manager.registry.add_preset("pixel", losses=["test-sse"], plugin="fakes")
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
     out = tmp_path / "eval"
     command = ["eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-down", "-m", "pixel", "-m", "bicubic",
                "--steps", "5", "--output", str(out)]
@@ -75,7 +75,7 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished part was recomputed")
 
-    monkeypatch.setattr(runner_module, "solve_map", must_not_run)
+    monkeypatch.setattr(runner_module, "solve", must_not_run)
     resumed = runner.invoke(create_app(), [*command, "--resume"])
     assert resumed.exit_code == 0, resumed.output
     assert (out / "results.json").read_text() == first_text  # the same file, byte for byte

@@ -8,8 +8,11 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from invgen.evaluation.parts import FOLDER, load_part, save_part
+from invgen.metrics import CORE_COLUMNS, Column
 from invgen.evaluation.report import figure_png, json_text, summary_rows
 from invgen.evaluation.runner import Outcome, example_indices
+
+COLUMNS = (Column("lpips", "LPIPS", 3, False), *CORE_COLUMNS)
 
 
 def test_examples_are_spread_over_the_whole_set():
@@ -34,7 +37,7 @@ def test_a_resumed_run_writes_the_same_results_json_as_the_run_it_resumes(tmp_pa
     resumed = load_part(tmp_path, "key")
 
     def text(outcome: Outcome) -> str:
-        return json_text(summary_rows([outcome]), [outcome], "invgen eval")
+        return json_text(summary_rows([outcome], COLUMNS), [outcome], "invgen eval")
 
     assert text(resumed) == text(computed)
 

@@ -2,8 +2,11 @@
 
 import re
 
+from invgen.metrics import CORE_COLUMNS, Column
 from invgen.evaluation.report import markdown, summary_rows
 from invgen.evaluation.runner import Outcome
+
+COLUMNS = (Column("lpips", "LPIPS", 3, False), *CORE_COLUMNS)
 
 
 def unescaped_pipes(line: str) -> int:
@@ -12,7 +15,7 @@ def unescaped_pipes(line: str) -> int:
 
 def test_a_chain_task_written_with_pipes_keeps_the_table_columns():
     outcome = Outcome("blur:sigma=2|noise:std=0.05", "wiener", {"psnr": [16.0, 17.0], "rmse": [30.0, 31.0]}, 0.1, 2)
-    lines = markdown(summary_rows([outcome]), "invgen eval").splitlines()
+    lines = markdown(summary_rows([outcome], COLUMNS), "invgen eval", COLUMNS).splitlines()
     header, row = lines[2], lines[4]
     assert unescaped_pipes(row) == unescaped_pipes(header)
     assert row.startswith(r"| blur:sigma=2\|noise:std=0.05 | wiener | 2 |")

@@ -69,13 +69,13 @@ def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch):
     monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(Path(__file__).resolve().parents[3].parent / "shared" / "weights"
                                                    / "lpips"))
     solved = []
-    real_solve_map = runner_module.solve_map
+    real_solve = runner_module.solve
 
-    def counted(objective, settings):
+    def counted(problem, settings):
         solved.append(settings)
-        return real_solve_map(objective, settings)
+        return real_solve(problem, settings)
 
-    monkeypatch.setattr(runner_module, "solve_map", counted)
+    monkeypatch.setattr(runner_module, "solve", counted)
     out = tmp_path / "eval"
     common = ["eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "--limit", "2", "-t", "sr4", "--steps",
               "3", "--output", str(out), "--resume"]

@@ -15,13 +15,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel, Shape
-from invgen.io import InputError
+from invgen.plugin import Convolution, ForwardModel, InputError, Shape
 
 BORDERS = {"reflect": "reflect", "replicate": "replicate", "circular": "circular", "zeros": "constant"}
 
 
-class KernelBlur(ForwardModel):
+class KernelBlur(ForwardModel, Convolution):
     """Convolution of every channel with one 2-D kernel ``[kh, kw]`` (normalised to sum 1)."""
 
     def __init__(self, kernel: Tensor, border: str = "reflect") -> None:
@@ -33,6 +32,9 @@ class KernelBlur(ForwardModel):
 
     def forward(self, x: Tensor) -> Tensor:
         return kornia.filters.filter2d(x, self.kernel.to(x)[None], border_type=BORDERS[self.border])
+
+    def point_spread_function(self) -> Tensor:
+        return self.kernel
 
     def output_shape(self, input_shape: Shape) -> Shape:
         _, height, width = input_shape
@@ -114,6 +116,6 @@ def read_kernel(path: Path) -> Tensor:
         if not np.issubdtype(array.dtype, np.number):
             raise InputError(f"{path}: the kernel must be numeric, not {array.dtype}")
         return torch.from_numpy(np.asarray(array, dtype=np.float64))
-    from invgen.io import load_image
+    from invgen.plugin import load_image
 
     return (load_image(path, channels=1)[0, 0].double() + 1) / 2

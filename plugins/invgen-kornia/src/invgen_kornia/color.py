@@ -5,7 +5,7 @@ from __future__ import annotations
 import kornia
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel, Shape
+from invgen.plugin import ForwardModel, Shape
 
 
 class Grayscale(ForwardModel):

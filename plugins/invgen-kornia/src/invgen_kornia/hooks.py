@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from invgen.hookspecs import hookimpl
-from invgen.params import Param
+from invgen.plugin import Param, hookimpl
 
 BORDER = Param("border", "choice", "reflect", "image border: reflect (mirror), replicate, circular or zeros",
                choices=("reflect", "replicate", "circular", "zeros"))
@@ -63,3 +62,13 @@ def register_forward_models(register: Callable[..., None]) -> None:
               max=1e9, required=True),
     ), summary="Poisson (shot) noise")
     register("grayscale", "invgen_kornia.color:Grayscale", summary="colour to luminance (colourisation)")
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register("sr4", ["downsample:factor=4"], summary="x4 super-resolution (area down-sampling)")
+    register("sr8", ["downsample:factor=8"], summary="x8 super-resolution (area down-sampling)")
+    register("inpaint-center", ["center-mask:fraction=0.25"], summary="a centred square (25%) is unknown")
+    register("inpaint-large", ["random-mask:kind=strokes,fraction=0.3,seed={seed}"], variants=10,
+             summary="free-form strokes (30%), ten masks over the set")
+    register("deblur", ["blur:sigma=1.5", "noise:std=0.02"], summary="Gaussian blur (sigma 1.5 px) and noise")

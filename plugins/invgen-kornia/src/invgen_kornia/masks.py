@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel, Shape
-from invgen.io import InputError
+from invgen.plugin import ForwardModel, InputError, Shape
 
 
 class MaskModel(ForwardModel):
@@ -95,7 +94,7 @@ def read_mask(path: Path) -> Tensor:
             raise InputError(f"{path}: a mask must be a 2-D array, got shape {array.shape}")
         top = array.max() if array.size else 0
         return torch.from_numpy(array > (top / 2 if top > 1 else 0.5)).float()
-    from invgen.io import load_image
+    from invgen.plugin import load_image
 
     return (load_image(path, channels=1)[0, 0] > 0).float()
 

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor
 
-from invgen.forward import Identity
+from invgen.plugin import Identity
 
 
 class GaussianNoise(Identity):

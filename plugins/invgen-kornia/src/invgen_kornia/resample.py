@@ -6,7 +6,7 @@ import kornia
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel, Shape
+from invgen.plugin import ForwardModel, Shape
 
 MODES = ("area", "bicubic", "bilinear")
 

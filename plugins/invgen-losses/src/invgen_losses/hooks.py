@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Callable
 
-from invgen.hookspecs import hookimpl
-from invgen.params import Param
+from invgen.plugin import Param, hookimpl
 
 # The BRGM paper's weights converted to invgen's terms; the derivation is in docs/method.md.
-BRGM_LOSSES = ("lpips:net=vgg,weight=1.2507", "pixel:sigma=none,weight=16.256")
-BRGM_PRIORS = ("w-gaussian:scale=norm,reduce=mean,weight=100", "colinear:reduce=sum,weight=0.1")
+PERCEPTUAL = "lpips:net=vgg,weight=1.2507"
+PIXEL = "pixel:sigma=none,weight=16.256"
+W_GAUSSIAN = "w-gaussian:scale=norm,reduce=mean,weight=100"
+COLINEAR = "colinear:reduce=sum,weight=0.1"
+BRGM_LOSSES = (PERCEPTUAL, PIXEL)
+BRGM_PRIORS = (W_GAUSSIAN, COLINEAR)
+# plain inversion: one w, the generator's noise inputs kept (StyleGAN2's "noise" parameter), perceptual only
+PLAIN = {"losses": (PERCEPTUAL,), "tie_layers": True, "generator_params": {"noise": "const"}}
 
 
 @hookimpl
@@ -42,11 +47,11 @@ def register_priors(register: Callable[..., None]) -> None:
 
 @hookimpl
 def register_presets(register: Callable[..., None]) -> None:
-    register("brgm", losses=BRGM_LOSSES, priors=BRGM_PRIORS,
+    register("brgm", losses=BRGM_LOSSES, priors=BRGM_PRIORS, default_for=("map",),
              summary="the BRGM objective: LPIPS-VGG + pixel + Gaussian and colinearity priors on W+")
     register("brgm-pixel", losses=BRGM_LOSSES[1:], priors=BRGM_PRIORS,
              summary="BRGM without the perceptual term: works offline (no LPIPS weights needed)")
-    register("bayes", losses=("pixel:sigma=0.003",), priors=("w-gaussian:scale=per-dim,weight=0.5",),
+    register("bayes", losses=("pixel:sigma=0.003",), priors=("w-gaussian:scale=per-dim,weight=0.5",), default_for=("vi",),
              summary="a proper log posterior (Gaussian pixel likelihood, sigma 0.003: near noise-free data; "
                      "Gaussian prior): default for VI")
     register("pixel", losses=("pixel",), summary="pixel likelihood only (W+)")
@@ -60,3 +65,29 @@ def register_weights(register: Callable[..., None]) -> None:
         register(f"lpips-{backbone}", filename=f"{backbone}_imagenet_features.safetensors",
                  licence="BSD-3-Clause (torchvision weights)",
                  summary=f"ImageNet {backbone} features.* weights for LPIPS (add a local copy)")
+
+
+@hookimpl
+def register_methods(register: Callable[..., None]) -> None:
+    register("brgm", "BRGM MAP (preset brgm)", preset="brgm")
+    register("brgm-vi", "VI posterior mean (preset bayes), MAP warm start", preset="bayes", vi=True)
+    register("pulse", "PULSE-like (preset pulse): one w, sphere penalty", preset="pulse", tie_layers=True)
+    register("pixel", "pixel loss only, W+ (preset pixel)", preset="pixel")
+    register("plain", "plain inversion: one w, noise on, perceptual only", **PLAIN)
+
+
+@hookimpl
+def register_ablations(register: Callable[..., None]) -> None:
+    steps = [{"name": "1 plain inversion", **PLAIN}]
+    steps.append({**steps[-1], "name": "2 noise removed", "generator_params": {"noise": "none"}})
+    steps.append({**steps[-1], "name": "3 W+", "tie_layers": False})
+    steps.append({**steps[-1], "name": "4 + pixel loss", "losses": (PERCEPTUAL, PIXEL)})
+    steps.append({**steps[-1], "name": "5 + Gaussian prior", "priors": (W_GAUSSIAN,)})
+    steps.append({**steps[-1], "name": "6 + colinearity (BRGM)", "priors": (W_GAUSSIAN, COLINEAR)})
+    register("brgm", steps, summary="the BRGM paper's cumulative changes, from plain inversion to BRGM")
+
+
+@hookimpl
+def register_metrics(register: Callable[..., None]) -> None:
+    register("lpips", "invgen_losses.perceptual:lpips_metric", "LPIPS", digits=3,
+             summary="LPIPS (AlexNet, the LPIPS default); only with local backbone weights (never downloads)")

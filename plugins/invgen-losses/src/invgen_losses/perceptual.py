@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.errors import UserError
-from invgen.interfaces import Loss
+from invgen.plugin import Loss, UserError
 
 BACKBONES = {"vgg": "vgg16", "alex": "alexnet"}
 TORCHVISION_URLS = {
@@ -114,14 +114,10 @@ def backbone_state(backbone: str, download: bool = True) -> dict[str, Tensor]:
 
 
 def _from_cache(backbone: str) -> dict[str, Tensor] | None:
-    from invgen.plugins import registry
-    from invgen.weights import WeightsError, resolve
+    from invgen.plugin import WeightsError, resolve_weights
 
-    info = registry().weights.get(f"lpips-{backbone}")
-    if info is None:
-        return None
     try:
-        return _features(_read(resolve(info)))
+        return _features(_read(resolve_weights(f"lpips-{backbone}")))
     except WeightsError:
         return None
 
@@ -139,3 +135,14 @@ def _features(state: dict[str, Tensor]) -> dict[str, Tensor]:
     if not features:
         raise LPIPSWeightsMissing("the LPIPS backbone file holds no 'features.*' weights")
     return features
+
+
+def lpips_metric() -> Callable[[Tensor, Tensor], Tensor]:
+    """LPIPS (AlexNet) per image ``[B]`` as a metric; raises LPIPSWeightsMissing unless weights are local."""
+    model = LPIPSLoss(net="alex", download=False)
+
+    def distance(x: Tensor, y: Tensor) -> Tensor:
+        with torch.no_grad():
+            return model.to(x.device)(x.float(), y.float(), None).double()
+
+    return distance

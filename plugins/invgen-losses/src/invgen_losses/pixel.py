@@ -6,7 +6,7 @@ import math
 
 from torch import Tensor
 
-from invgen.interfaces import ForwardModel, Loss
+from invgen.plugin import ForwardModel, Loss
 
 
 def parse_sigma(sigma: str) -> float | None | str:

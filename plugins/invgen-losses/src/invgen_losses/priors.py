@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.interfaces import Generator, Prior
+from invgen.plugin import Generator, Prior
 
 
 class WGaussian(Prior):

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from invgen.errors import UserError
+from invgen.plugin import UserError
 from invgen_stylegan2.networks import StyleGAN2Network
 from invgen_stylegan2.safe_pickle import EasyDictStub, PersistentStub, UnsafePickleError, safe_load
 
@@ -262,7 +262,7 @@ def save_safetensors(network: StyleGAN2Network, config: dict[str, Any], path: st
     """Write ``network``'s weights and ``config`` as one ``.safetensors`` file, atomically."""
     from safetensors.torch import save
 
-    from invgen.atomic import write_atomic
+    from invgen.plugin import write_atomic
 
     state = {key: value.detach().contiguous().cpu() for key, value in network.state_dict().items()}
     write_atomic(path, save(state, metadata={"format": FORMAT_TAG, "config": json.dumps(config)}))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from invgen.cli.app import reported_errors
+from invgen.plugin import reported_errors
 
 stylegan2_app = typer.Typer(help="StyleGAN2 checkpoints: info, convert, sample, train.", no_args_is_help=True)
 
@@ -32,12 +32,12 @@ def convert(source: Path = typer.Argument(..., help="A checkpoint in any support
             target: Path = typer.Argument(..., help="Where to write the .safetensors file."),
             overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing target.")) -> None:
     """Convert a checkpoint to invgen's .safetensors (weights + config; loads without pickle)."""
-    from invgen.cli.outputs import OutputExists
+    from invgen.plugin import OutputExists, UsageError
     from invgen_stylegan2.checkpoints import load_checkpoint, save_safetensors
 
     with reported_errors():
         if target.suffix != ".safetensors":
-            raise OutputExists(f"{target}: the target must end in .safetensors")
+            raise UsageError(f"{target}: the target must end in .safetensors; give a .safetensors TARGET")
         if target.exists() and not overwrite:
             raise OutputExists(f"{target}: exists; pass --overwrite or choose another name")
         checkpoint = load_checkpoint(source)
@@ -55,13 +55,11 @@ def sample(generator: str = typer.Option(..., "--generator", "-g", help="A gener
     """Write a grid of random samples."""
     import torch
 
-    import invgen
-    from invgen.io import write_atomic
-    from invgen.grid import grid_png
+    from invgen.plugin import build_generator, grid_png, write_atomic
 
     with reported_errors():
         spec = f"stylegan2:weights={_quote(generator)},noise={noise}" if Path(generator).is_file() else generator
-        model = invgen.generator(spec)
+        model = build_generator(spec)
         z = torch.randn(n, model.z_dim, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
             images = model.synthesize(model.map(z, truncation=truncation))
@@ -70,7 +68,7 @@ def sample(generator: str = typer.Option(..., "--generator", "-g", help="A gener
 
 
 def _quote(path: str) -> str:
-    from invgen.spec import quote_value
+    from invgen.plugin import quote_value
 
     return quote_value(path)
 
@@ -93,8 +91,7 @@ def train(data: str = typer.Option(..., "--data", help="mnist5k, a folder of ima
           checkpoint_minutes: float = typer.Option(5.0, "--checkpoint-minutes", min=0.0),
           resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its checkpoint.")) -> None:
     """Train a StyleGAN2 with this plugin's network (exact resume from checkpoints)."""
-    from invgen.cli.outputs import OutputExists
-    from invgen.spec import SpecError
+    from invgen.plugin import InputError, OutputExists, SpecError
     from invgen_stylegan2.train.data import load_source
     from invgen_stylegan2.train.loop import CONFIGS, TrainSettings, Trainer, load_checkpoint_state
     from invgen_stylegan2.train.progress import progress_display
@@ -107,7 +104,7 @@ def train(data: str = typer.Option(..., "--data", help="mnist5k, a folder of ima
             raise SpecError(f"--precision must be fp32 or bf16, not {precision!r}")
         if resume:
             if not (out / "checkpoint.pt").is_file():
-                raise OutputExists(f"{out}: no checkpoint.pt to resume from")
+                raise InputError(f"{out}: no checkpoint.pt to resume from; drop --resume to start a new run")
             state = load_checkpoint_state(out)
             settings = TrainSettings(**state["settings"])
         elif (out / "checkpoint.pt").exists():

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from invgen.interfaces import Generator, LatentStats
+from invgen.plugin import Generator, LatentStats
 from invgen_stylegan2.checkpoints import Checkpoint, load_checkpoint
 from invgen_stylegan2.layers import NOISE_MODES
 from invgen_stylegan2.networks import StyleGAN2Network
@@ -62,7 +62,7 @@ class StyleGAN2Generator(Generator):
                                    torch.tensor(record["std_per_dim"]))
         stats = super().compute_latent_stats()
         if cache is not None:
-            from invgen.atomic import write_atomic
+            from invgen.plugin import write_atomic
 
             record = {"samples": self.stats_samples, "mean": stats.mean.tolist(), "std": stats.std.item(),
                       "std_per_dim": stats.std_per_dim.tolist()}
@@ -73,9 +73,9 @@ class StyleGAN2Generator(Generator):
 def _stats_path(sha256: str | None) -> Path | None:
     if not sha256:
         return None
-    from invgen.weights import home
+    from invgen.plugin import data_home
 
-    return home() / "stats" / f"stylegan2-{sha256}.json"
+    return data_home() / "stats" / f"stylegan2-{sha256}.json"
 
 
 def from_file(weights: str, noise: str = "none") -> StyleGAN2Generator:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from invgen.hookspecs import hookimpl
-from invgen.params import Param
+from invgen.plugin import Param, hookimpl
 from invgen_stylegan2.pretrained import EMBEDDED, EMBEDDED_SHA256, MODELS
 
 NOISE = Param("noise", "choice", "none", "noise inputs: none (removed), const (stored) or random",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from invgen.errors import UserError
+from invgen.plugin import UserError
 
 NVIDIA_NC = "NVIDIA Source Code License-NC (non-commercial research use)"
 
@@ -57,8 +57,7 @@ def embedded_path() -> Path:
 
 def load_named(name: str, noise: str = "none"):  # noqa: ANN201 - StyleGAN2Generator, imported lazily
     """Build the named model, from the weights cache or the package, and check its shape."""
-    from invgen.plugins import registry
-    from invgen.weights import resolve
+    from invgen.plugin import resolve_weights
     from invgen_stylegan2.checkpoints import file_sha256, load_checkpoint
     from invgen_stylegan2.generator import StyleGAN2Generator
 
@@ -68,7 +67,7 @@ def load_named(name: str, noise: str = "none"):  # noqa: ANN201 - StyleGAN2Gener
             raise UserError(f"{path}: the embedded {EMBEDDED} weights fail their sha256 check; reinstall invgen-stylegan2")
         return StyleGAN2Generator.from_checkpoint(load_checkpoint(path), noise=noise)
     model = MODELS[name]
-    checkpoint = load_checkpoint(resolve(registry().weights[name]))
+    checkpoint = load_checkpoint(resolve_weights(name))
     network = checkpoint.network
     if (network.img_resolution, network.img_channels) != (model.resolution, model.channels):
         raise UserError(f"{checkpoint.path}: is {network.img_resolution}px with {network.img_channels} channels, "

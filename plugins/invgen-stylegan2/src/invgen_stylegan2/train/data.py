@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from invgen.errors import UserError
+from invgen.plugin import UserError
 
 PER_CLASS, TRAIN_PER_CLASS = 500, 450
 
@@ -75,7 +75,7 @@ def load_source(source: str, resolution: int, channels: int) -> ImageSet:
 
 
 def _folder(path: Path, channels: int) -> ImageSet:
-    from invgen.io import IMAGE_SUFFIXES, load_image
+    from invgen.plugin import IMAGE_SUFFIXES, load_image
 
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:

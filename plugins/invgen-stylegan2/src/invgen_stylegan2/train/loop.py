@@ -202,7 +202,7 @@ def save_checkpoint(trainer: Trainer, out: Path) -> None:
     """Write ``checkpoint.pt`` (everything, for resuming) and ``network.safetensors`` (G_ema), atomically."""
     import io
 
-    from invgen.atomic import write_atomic
+    from invgen.plugin import write_atomic
     from invgen_stylegan2.checkpoints import save_safetensors
 
     buffer = io.BytesIO()
@@ -217,7 +217,7 @@ def load_checkpoint_state(out: Path) -> dict[str, Any]:
 
 def sample_grid(trainer: Trainer, count: int = 40) -> bytes:
     """A fixed grid of G_ema samples (fixed z; for conditional models each row cycles the classes)."""
-    from invgen.grid import grid_png
+    from invgen.plugin import grid_png
 
     z = torch.randn(count, trainer.G_ema.z_dim, generator=torch.Generator().manual_seed(123))
     labels = None
@@ -233,7 +233,7 @@ def train(trainer: Trainer, out: Path, kimg: float, checkpoint_minutes: float = 
           on_step: Callable[[Stats], None] | None = None, max_steps: int | None = None) -> Stats:
     """Train until ``kimg`` thousand images (or ``max_steps`` more steps); checkpoint on schedule, at the
     end, and on SIGINT/SIGTERM. Each checkpoint also writes a sample grid and a log line."""
-    from invgen.atomic import write_atomic
+    from invgen.plugin import write_atomic
 
     out.mkdir(parents=True, exist_ok=True)
     stop = {"now": False}

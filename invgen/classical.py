@@ -1,7 +1,9 @@
 """Classical reconstructions that need no generator: bicubic, biharmonic inpainting, Richardson-Lucy, Wiener.
 
 Each takes the observation ``[B, C, h, w]`` and the forward chain and returns ``[B, C, H, W]`` in
-[-1, 1]; scikit-image supplies the inpainting and deconvolution algorithms.
+[-1, 1] on the CPU; scikit-image supplies the inpainting and deconvolution algorithms. Which one
+fits a chain is read from the forward models' interfaces: the output shape, the mask, and the
+optional :class:`~invgen.interfaces.Convolution`. The core registers them as built-in baselines.
 """
 
 from __future__ import annotations
@@ -14,27 +16,31 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from invgen.forward import Chain
-from invgen.interfaces import Shape
+from invgen.interfaces import Convolution, Shape
 
 
 def bicubic(observation: Tensor, chain: Chain, shape: Shape) -> Tensor:
     """Bicubic up-sampling of a low-resolution observation to the generator's size."""
-    return F.interpolate(observation, size=shape[1:], mode="bicubic", align_corners=False).clamp(-1, 1)
+    return F.interpolate(observation.cpu(), size=shape[1:], mode="bicubic", align_corners=False).clamp(-1, 1)
 
 
 def biharmonic(observation: Tensor, chain: Chain, shape: Shape) -> Tensor:
     """scikit-image's ``inpaint_biharmonic`` on the unknown pixels of the chain's mask."""
     from skimage.restoration import inpaint_biharmonic
 
-    unknown = (chain.mask(shape)[0, 0] < 0.5).numpy()
+    unknown = (chain.mask(shape)[0, 0] < 0.5).cpu().numpy()
     return _per_image(observation, lambda image: inpaint_biharmonic(image, unknown))
 
 
+def _convolutions(chain: Chain) -> list[Convolution]:
+    return [part for part in chain.parts if isinstance(part, Convolution)]
+
+
 def _psf(chain: Chain) -> np.ndarray:
-    kernels = [part.kernel for part in chain.parts if hasattr(part, "kernel")]
+    kernels = _convolutions(chain)
     if len(kernels) != 1:
-        raise ValueError("deconvolution baselines need exactly one blur kernel in the chain")
-    return kernels[0].double().numpy()
+        raise ValueError("deconvolution baselines need exactly one convolution in the chain")
+    return kernels[0].point_spread_function().detach().double().cpu().numpy()
 
 
 def _padded(deconvolve: Callable[[np.ndarray, np.ndarray], np.ndarray], psf: np.ndarray) -> Callable[..., np.ndarray]:
@@ -65,7 +71,7 @@ def wiener(observation: Tensor, chain: Chain, shape: Shape) -> Tensor:
 
 def _per_image(observation: Tensor, restore: Callable[[np.ndarray], np.ndarray]) -> Tensor:
     """Apply ``restore`` to each channel of each image on the [0, 1] scale."""
-    unit = ((observation.double() + 1) / 2).clamp(0, 1).numpy()
+    unit = ((observation.detach().double().cpu() + 1) / 2).clamp(0, 1).numpy()
     restored = np.stack([np.stack([restore(channel) for channel in image]) for image in unit])
     return torch.from_numpy(np.clip(restored, 0, 1) * 2 - 1).float()
 
@@ -81,19 +87,6 @@ def is_inpainting(chain: Chain, shape: Shape) -> bool:
 
 
 def is_deblurring(chain: Chain, shape: Shape) -> bool:
-    """Same size, no mask, exactly one blur kernel."""
-    kernels = [part for part in chain.parts if hasattr(part, "kernel")]
-    return chain.mask(shape) is None and tuple(chain.output_shape(shape)) == tuple(shape) and len(kernels) == 1
-
-
-BASELINES = {
-    "bicubic": (bicubic, is_super_resolution),
-    "biharmonic": (biharmonic, is_inpainting),
-    "richardson-lucy": (richardson_lucy, is_deblurring),
-    "wiener": (wiener, is_deblurring),
-}
-
-
-def applicable(chain: Chain, shape: Shape) -> list[str]:
-    """Names of the baselines that apply to this chain (e.g. bicubic for a down-sampling)."""
-    return [name for name, (_, applies) in BASELINES.items() if applies(chain, shape)]
+    """Same size, no mask, exactly one convolution."""
+    same_size = tuple(chain.output_shape(shape)) == tuple(shape)
+    return chain.mask(shape) is None and same_size and len(_convolutions(chain)) == 1

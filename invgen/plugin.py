@@ -1,0 +1,69 @@
+"""The public plugin API: everything a plugin may use, in one module (``from invgen.plugin import ...``).
+
+Plugins, the ones in this repository included, import invgen only from here, so a plugin
+published by a third party is built exactly like ours. Names are imported lazily, so a hook
+module that does ``from invgen.plugin import hookimpl, Param`` does not import torch.
+
+Registering (in a hook module, no torch): :data:`hookimpl`, :class:`Param`.
+Implementing components: :class:`Generator`, :class:`ForwardModel`, :class:`Loss`,
+:class:`Prior`, :class:`LatentStats`, :data:`Shape`, :class:`Identity`, and the optional
+interface :class:`Convolution` (deconvolution baselines find a blur kernel through it).
+Errors (each carries its CLI exit code): :class:`UserError`, :class:`UsageError`,
+:class:`SpecError`, :class:`InputError`, :class:`OutputExists`, :class:`WeightsError`.
+Files: :func:`load_image`, :func:`save_image`, :func:`png_bytes`, :func:`grid_png`,
+:data:`IMAGE_SUFFIXES`, :func:`write_atomic`, :func:`quote_value`; weights and caches:
+:func:`resolve_weights` (a registered weight file's local path), :func:`data_home`.
+Commands: :func:`reported_errors` (one-line errors and exit codes, as the core's commands),
+:func:`build_generator` (a generator from a spec).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_NAMES = {
+    "hookimpl": "invgen.hookspecs",
+    "Param": "invgen.params",
+    "Generator": "invgen.interfaces",
+    "ForwardModel": "invgen.interfaces",
+    "Loss": "invgen.interfaces",
+    "Prior": "invgen.interfaces",
+    "LatentStats": "invgen.interfaces",
+    "Shape": "invgen.interfaces",
+    "Convolution": "invgen.interfaces",
+    "Identity": "invgen.forward",
+    "UserError": "invgen.errors",
+    "UsageError": "invgen.errors",
+    "SpecError": "invgen.errors",
+    "InputError": "invgen.errors",
+    "OutputExists": "invgen.errors",
+    "WeightsError": "invgen.errors",
+    "load_image": "invgen.io",
+    "save_image": "invgen.io",
+    "png_bytes": "invgen.io",
+    "IMAGE_SUFFIXES": "invgen.io",
+    "grid_png": "invgen.grid",
+    "write_atomic": "invgen.atomic",
+    "quote_value": "invgen.spec",
+    "resolve_weights": ("invgen.weights", "resolve_named"),
+    "data_home": ("invgen.weights", "home"),
+    "reported_errors": "invgen.reporting",
+    "build_generator": ("invgen.components", "build_generator"),
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module 'invgen.plugin' has no attribute {name!r} (the plugin API is: "
+                             f"{', '.join(__all__)})")
+    where = _NAMES[name]
+    module_name, attribute = where if isinstance(where, tuple) else (where, name)
+    value = getattr(import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

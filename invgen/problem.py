@@ -1,0 +1,187 @@
+"""A reconstruction problem, built and checked once: generator, forward chain, terms and observation.
+
+:func:`build_problem` is the only place that turns specs, files and tensors into a
+:class:`Problem`; :func:`invgen.solving.solve` is the only place that solves one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor
+
+from invgen.components import ForwardSpec, build_forward, build_generator, build_loss, build_prior, check_specs
+from invgen.errors import InputError, SpecError, UsageError
+from invgen.forward import Chain, chain
+from invgen.interfaces import ForwardModel, Generator, Loss, Prior
+from invgen.io import load_image
+from invgen.objective import Objective
+from invgen.plugins import manager, registry
+from invgen.spec import parse_spec
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The objective's terms: loss and prior specs (or objects), W or W+, and the preset they came from."""
+
+    losses: tuple[str | Loss, ...] = ()
+    priors: tuple[str | Prior, ...] = ()
+    tie_layers: bool = False
+    preset: str | None = None
+
+
+def select_terms(
+    preset: str | None, losses: Sequence[str | Loss] | None = None, priors: Sequence[str | Prior] | None = None,
+    method: str = "map",
+) -> Terms:
+    """Merge a preset with explicit terms: an explicit term replaces the preset's term of the same name.
+
+    Without a preset or terms, the preset a plugin declares the default for ``method`` (map or vi) is used.
+    """
+    losses, priors = list(losses or []), list(priors or [])
+    if preset is None and not losses and not priors:
+        preset = registry().default_preset(method)
+        if preset is None:
+            raise SpecError(f"no loss or prior given and no installed plugin provides a default {method} preset: "
+                            "pass --loss/--prior or --preset")
+    if preset is None:
+        return Terms(tuple(losses), tuple(priors))
+    chosen = registry().preset(preset)
+    return Terms(tuple(_override(list(chosen.losses), losses)), tuple(_override(list(chosen.priors), priors)),
+                 chosen.tie_layers, preset)
+
+
+def _override(defaults: list[Any], explicit: list[Any]) -> list[Any]:
+    names = {_term_name(term) for term in explicit}
+    return [term for term in defaults if _term_name(term) not in names] + explicit
+
+
+def _term_name(term: Any) -> str:
+    return parse_spec(term).name if isinstance(term, str) else term.name
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a one-line error."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise UsageError(f"unknown device {str(device)!r}: use auto, cpu, cuda or cuda:N") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError("device 'cuda' requested but no CUDA GPU is available: use --device cpu or auto")
+    return chosen
+
+
+def as_batch(observed: Tensor | str | Path, channels: int) -> Tensor:
+    """An observation as ``[B, C, H, W]`` float: tensors are taken as they are, paths are read."""
+    if isinstance(observed, (str, Path)):
+        return load_image(observed, channels)
+    if observed.dim() == 3:
+        observed = observed.unsqueeze(0)
+    if observed.dim() != 4:
+        raise InputError(f"an observation must be [C, H, W] or [B, C, H, W], got shape {tuple(observed.shape)}")
+    return observed.float() if not observed.is_floating_point() else observed
+
+
+def check_observation(observation: Tensor, generator: Generator, forward: ForwardModel) -> None:
+    """A one-line error unless the observation has the shape that f(G(w)) has."""
+    try:
+        expected = tuple(forward.output_shape(generator.image_shape))
+    except ValueError as error:
+        raise SpecError(f"forward model {forward.spec!r} cannot take {_shape(generator.image_shape)} images: "
+                        f"{error}") from None
+    if tuple(observation.shape[1:]) != expected:
+        raise InputError(
+            f"the observation is {_shape(observation.shape[1:])} but {generator.spec!r} "
+            f"({_shape(generator.image_shape)}) through {forward.spec!r} gives {_shape(expected)}; "
+            "resize it, or pass a clean image with --simulate"
+        )
+
+
+def _check_clean(images: Tensor, generator: Generator, what: str, count: int | None = None) -> None:
+    """Clean images must have the generator's image shape (and be ``count`` of them, when given)."""
+    if tuple(images.shape[1:]) != tuple(generator.image_shape):
+        raise InputError(f"{what} is {_shape(images.shape[1:])} but {generator.spec!r} makes "
+                         f"{_shape(generator.image_shape)} images; resize it to that size")
+    if count is not None and len(images) != count:
+        raise InputError(f"{what} holds {len(images)} images for {count} observations; give one per observation")
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "x".join(str(int(s)) for s in shape)
+
+
+@dataclass
+class Problem:
+    """Everything a solver needs: built components and the observation on one device, the terms used,
+    and the clean images when they are known (simulated observations, evaluations)."""
+
+    generator: Generator
+    forward: Chain
+    losses: list[Loss]
+    priors: list[Prior]
+    observation: Tensor
+    terms: Terms
+    device: torch.device
+    ground_truth: Tensor | None = None
+
+    def objective(self) -> Objective:
+        return Objective(self.generator, self.forward, self.losses, self.priors, self.observation)
+
+    def config(self, solver: dict[str, Any]) -> dict[str, Any]:
+        """Everything needed to repeat a run: specs, solver settings, device and versions."""
+        return {
+            "generator": self.generator.spec,
+            "forward": [part.spec for part in self.forward.parts],
+            "losses": [term.spec for term in self.losses],
+            "priors": [term.spec for term in self.priors],
+            "preset": self.terms.preset,
+            "solver": solver,
+            "device": str(self.device),
+            "versions": {"torch": torch.__version__, **manager().versions},
+        }
+
+
+def build_problem(
+    observed: Tensor | str | Path,
+    generator: str | Generator,
+    forward: ForwardSpec = "identity",
+    losses: Sequence[str | Loss] | None = None,
+    priors: Sequence[str | Prior] | None = None,
+    preset: str | None = None,
+    device: str | torch.device = "cpu",
+    method: str = "map",
+    ground_truth: Tensor | None = None,
+    simulate: bool = False,
+    seed: int = 0,
+) -> Problem:
+    """Check every spec, build every component, read or simulate the observation, check all shapes, and
+    put it all on ``device``.
+
+    With ``simulate`` the input is a clean image: the observation is the forward chain's simulation of
+    it (noise drawn with ``seed``) and the clean image becomes the ground truth. ``method`` (map or vi)
+    chooses the default preset when no terms are given.
+    """
+    terms = select_terms(preset, losses, priors, method)
+    check_specs("generator", [generator])
+    check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
+    check_specs("loss", terms.losses)
+    check_specs("prior", terms.priors)
+    target = resolve_device(device)
+    gen = build_generator(generator)
+    fwd = chain(build_forward(forward))
+    observation = as_batch(observed, gen.channels)
+    if simulate:
+        _check_clean(observation, gen, f"{observed}: the clean image for --simulate" if isinstance(
+            observed, (str, Path)) else "the clean image to simulate from")
+        ground_truth, observation = observation, fwd.simulate(observation, seed)
+    check_observation(observation, gen, fwd)
+    if ground_truth is not None:
+        _check_clean(ground_truth, gen, "ground_truth", len(observation))
+    return Problem(gen.to(target), fwd.to(target), [build_loss(t).to(target) for t in terms.losses],
+                   [build_prior(t).to(target) for t in terms.priors], observation.to(target), terms, target,
+                   None if ground_truth is None else ground_truth.cpu())

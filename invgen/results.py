@@ -1,0 +1,55 @@
+"""What a solve returns: the reconstruction (MAP) or the posterior (VI), on the CPU, with its record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import Tensor
+
+
+@dataclass(kw_only=True)
+class RunResult:
+    """What every solve returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU.
+
+    ``image`` is the reconstruction (for VI the posterior mean), ``prediction`` = f(image);
+    ``metrics`` (PSNR/SSIM/RMSE and registered metrics such as LPIPS) are filled when the clean
+    images are known (``ground_truth``).
+    """
+
+    image: Tensor
+    observation: Tensor
+    prediction: Tensor
+    history: dict[str, list[float]]
+    config: dict[str, Any]
+    mask: Tensor | None = None
+    ground_truth: Tensor | None = None
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(kw_only=True)
+class Reconstruction(RunResult):
+    """A MAP solve: also the best ``latent [B, L, D]`` and its ``objective [B]``."""
+
+    latent: Tensor
+    objective: Tensor
+
+
+@dataclass(kw_only=True)
+class Posterior(RunResult):
+    """A VI solve: samples of G(w) under q, their mean (``image``) and std.
+
+    ``samples`` ``[B, N, C, H, W]`` and ``sample_predictions`` (f of each, ``[B, N, ...]``); ``std``
+    ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the fitted q; ``map_image`` the warm-start MAP
+    estimate (if any); ``history`` the ELBO per step. :mod:`invgen.posterior_stats` summarises them.
+    """
+
+    samples: Tensor
+    sample_predictions: Tensor
+    std: Tensor
+    latent_mean: Tensor
+    latent_std: Tensor
+    map_image: Tensor | None = None
+    map_prediction: Tensor | None = None

@@ -1,0 +1,88 @@
+"""The one seam that runs a solver: ``solve(problem, settings)`` for MAP and VI alike.
+
+:func:`invgen.reconstruct`, :func:`invgen.sample_posterior`, ``invgen run`` and ``invgen eval``
+all come through here, so a result always carries the same record (specs, settings, device,
+versions), timing, interruption flag and, when the clean images are known, the same metrics.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from invgen.components import build_metrics
+from invgen.errors import UsageError
+from invgen.metrics import all_metrics
+from invgen.objective import Objective
+from invgen.problem import Problem
+from invgen.results import Posterior, Reconstruction
+from invgen.solvers.map import MAPSettings, Progress, solve_map
+from invgen.solvers.vi import VISettings, solve_vi
+
+Settings = MAPSettings | VISettings
+
+
+def solve(
+    problem: Problem,
+    settings: Settings,
+    init: Tensor | None = None,
+    callback: Callable[[Progress], None] | None = None,
+) -> Reconstruction | Posterior:
+    """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
+
+    ``init [B, L, D]`` starts MAP from given latents; ``callback`` sees each step's :class:`Progress`.
+    Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
+    """
+    objective = problem.objective()
+    started = time.perf_counter()
+    if isinstance(settings, MAPSettings):
+        result: Reconstruction | Posterior = _solve_map(problem, objective, settings, init, callback)
+    elif isinstance(settings, VISettings):
+        if init is not None:
+            raise UsageError("init is for MAP settings; VI starts from its own MAP warm start")
+        result = _solve_vi(problem, objective, settings, callback)
+    else:
+        raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
+    result.seconds = time.perf_counter() - started
+    if problem.ground_truth is not None:
+        result.ground_truth = problem.ground_truth.cpu()
+        result.metrics = all_metrics(result.image, result.ground_truth, build_metrics())
+    return result
+
+
+def _solve_map(problem: Problem, objective: Objective, settings: MAPSettings, init: Tensor | None,
+               callback: Callable[[Progress], None] | None) -> Reconstruction:
+    settings = replace(settings, tie_layers=settings.tie_layers or problem.terms.tie_layers)
+    found = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)
+    return Reconstruction(
+        image=found.image.cpu(), observation=problem.observation.cpu(), prediction=found.prediction.cpu(),
+        latent=found.latent.cpu(), objective=found.objective.cpu(), history=found.history,
+        config=problem.config({"method": "map", **settings.__dict__}), mask=_cpu(objective.mask),
+        interrupted=found.interrupted,
+    )
+
+
+def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
+              callback: Callable[[Progress], None] | None) -> Posterior:
+    found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback)
+    with torch.no_grad():
+        prediction = problem.forward(found.image_mean)
+        sample_predictions = torch.stack([problem.forward(found.samples[:, i]) for i in range(settings.samples)], 1)
+    solver: dict[str, Any] = {"method": "vi", "samples": settings.samples,
+                              **{k: v for k, v in settings.__dict__.items() if k != "samples"}}
+    return Posterior(
+        samples=found.samples.cpu(), sample_predictions=sample_predictions.cpu(), image=found.image_mean.cpu(),
+        std=found.image_std.cpu(), observation=problem.observation.cpu(), prediction=prediction.cpu(),
+        latent_mean=found.mean.cpu(), latent_std=found.std.cpu(), history=found.history,
+        config=problem.config(solver), map_image=None if found.map is None else found.map.image.cpu(),
+        map_prediction=None if found.map is None else found.map.prediction.cpu(), mask=_cpu(objective.mask),
+        interrupted=found.interrupted,
+    )
+
+
+def _cpu(tensor: Tensor | None) -> Tensor | None:
+    return None if tensor is None else tensor.cpu()

@@ -1,0 +1,128 @@
+"""The layering rules of CONTRIBUTING.md, checked on the source: what may import what, and what the core may name."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "invgen"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any level (``from a import b`` counts ``a.b`` when that is a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+CORE_MODULES = {module_name(path): path for path in CORE.rglob("*.py")}
+
+
+def core_imports(name: str) -> set[str]:
+    return {target for target in imported_modules(CORE_MODULES[name]) if target in CORE_MODULES and target != name}
+
+
+def test_the_core_has_no_import_circle():
+    graph = {name: core_imports(name) for name in CORE_MODULES}
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = "open"
+        for target in graph[name]:
+            if state.get(target) == "open":
+                pytest.fail("import circle: " + " -> ".join(path[path.index(target):] + [target]))
+            if target not in state:
+                visit(target, [*path, target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+
+
+@pytest.mark.parametrize(("module", "forbidden"), [
+    ("invgen.interfaces", {"invgen.registry", "invgen.plugins"}),
+    ("invgen.params", {"invgen.registry", "invgen.plugins", "invgen.interfaces"}),
+    ("invgen.metrics", {"invgen.plugins", "invgen.registry"}),
+    ("invgen.solvers.map", {"invgen.plugins", "invgen.registry", "invgen.cli"}),
+    ("invgen.solvers.vi", {"invgen.plugins", "invgen.registry", "invgen.cli"}),
+])
+def test_lower_layers_do_not_import_upper_ones(module, forbidden):
+    imports = imported_modules(CORE_MODULES[module])
+    assert not {t for t in imports if any(t == f or t.startswith(f + ".") for f in forbidden)}
+
+
+def test_only_the_cli_imports_the_cli():
+    for name, path in CORE_MODULES.items():
+        if not name.startswith("invgen.cli"):
+            assert not {t for t in imported_modules(path) if t.startswith("invgen.cli")}, name
+
+
+def test_the_evaluation_harness_calls_no_solver_directly():
+    for name, path in CORE_MODULES.items():
+        if name.startswith("invgen.evaluation"):
+            names = {t.rsplit(".", 1)[-1] for t in imported_modules(path)}
+            assert not names & {"solve_map", "solve_vi", "Objective"}, name
+
+
+def test_in_repo_plugins_import_only_the_public_plugin_api():
+    sources = sorted(ROOT.glob("plugins/*/src/**/*.py"))
+    assert len(sources) > 20
+    for path in sources:
+        used = {t for t in imported_modules(path) if t == "invgen" or t.startswith("invgen.")}
+        assert used <= {"invgen.plugin"} | {f"invgen.plugin.{n}" for n in _plugin_api()}, (path, used)
+
+
+def _plugin_api() -> list[str]:
+    import invgen.plugin
+
+    return invgen.plugin.__all__
+
+
+def test_every_name_of_the_plugin_api_resolves():
+    import invgen.plugin
+
+    for name in invgen.plugin.__all__:
+        assert getattr(invgen.plugin, name) is not None, name
+
+
+GENERIC_WORDS = {"mask"}  # the core's own word for known pixels (ForwardModel.mask), also a plugin's model name
+
+
+def test_the_core_names_no_plugin_component():
+    """No string in the core's code (docstrings aside) is the name or a spec of something a plugin registers."""
+    from invgen.plugins import new_manager
+
+    registry = new_manager().registry
+    names = {name for kind in registry.components.values() for name, info in kind.items() if info.plugin != "invgen.builtins"}
+    for table in (registry.presets, registry.tasks, registry.methods, registry.ablations, registry.metrics,
+                  registry.weights, registry.datasets):
+        names |= {name for name, record in table.items() if record.plugin != "invgen.builtins"}
+    assert {"downsample", "center-mask", "lpips", "brgm", "sr4"} <= names  # the in-repo plugins are installed
+    names -= GENERIC_WORDS
+    for path in CORE.rglob("*.py"):
+        for text in _code_strings(path):
+            spec_name = text.split(":", 1)[0].strip()
+            assert text not in names and not (":" in text and spec_name in names), (path, text)
+
+
+def _code_strings(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
