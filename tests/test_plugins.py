@@ -83,13 +83,3 @@ def test_unregister_forgets_components(fake_manager):
 def test_hooks_of_lists_implemented_hooks(fake_manager):
     assert fake_manager.hooks_of("fakes") == [
         "register_forward_models", "register_losses", "register_presets", "register_priors"]
-
-
-def test_every_hook_is_documented():
-    from pathlib import Path
-
-    from invgen import hookspecs
-
-    doc = (Path(__file__).parents[1] / "docs" / "hooks.md").read_text()
-    names = [name for name in dir(hookspecs) if name.startswith("register_")]
-    assert names and all(f"`{name}" in doc for name in names)

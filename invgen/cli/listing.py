@@ -15,12 +15,13 @@ from invgen.registry import ComponentInfo
 
 KIND_WORDS = {"generators": "generator", "forward": "forward", "losses": "loss", "priors": "prior"}
 TITLES = {"generator": "Generators", "forward": "Forward models", "loss": "Losses", "prior": "Priors"}
-EXTRA_WORDS = ("presets", "weights")
+EXTRA_WORDS = ("presets", "weights", "tasks", "methods", "baselines", "metrics")
 
 
 def list_components(
     kind: Optional[str] = typer.Argument(
-        None, help="generators, forward, losses, priors, presets or weights (default: all components)"
+        None, help="generators, forward, losses, priors, presets, weights, tasks, methods, baselines or metrics "
+                   "(default: components and presets)"
     ),
 ) -> None:
     """List registered components with their parameters, defaults and plugins."""
@@ -40,6 +41,8 @@ def list_components(
                 console.print(_presets_table(found.presets))
             elif word == "weights":
                 console.print(weights_table(found.weights))
+            elif word in ("tasks", "methods", "baselines", "metrics"):
+                console.print(_records_table(word, getattr(found, word)))
             else:
                 component_kind = KIND_WORDS[word]
                 console.print(_components_table(TITLES[component_kind], found.components[component_kind]))
@@ -71,6 +74,19 @@ def _presets_table(presets: dict) -> Table:
         table.add_row(name, "\n".join(preset.losses), "\n".join(preset.priors) or "-", preset.summary, preset.plugin)
     if not presets:
         table.add_row("(none)", "", "", "no installed plugin registers one", "")
+    return table
+
+
+def _records_table(word: str, records: dict) -> Table:
+    """Tasks, methods, baselines or metrics for ``invgen eval``, with what each one is."""
+    table = Table(title=word.capitalize() + " (for invgen eval)", title_justify="left", show_lines=True)
+    for column in ("name", "what", "plugin"):
+        table.add_column(column, overflow="fold")
+    for name, record in records.items():
+        what = " | ".join(record.specs) if word == "tasks" else ""
+        table.add_row(name, escape("\n".join(part for part in (what, record.summary) if part)), record.plugin)
+    if not records:
+        table.add_row("(none)", f"no installed plugin registers {word}", "")
     return table
 
 

@@ -42,8 +42,9 @@ def varied_generator_params() -> list[str]:
 def generator_values(generator_spec: str, chosen: Method) -> dict[str, Any]:
     """The generator's parameter values under ``chosen``: its spec's, with the method's overrides where the
     generator has such a parameter."""
-    _, values = registry().parse("generator", generator_spec)
-    overrides = {key: value for key, value in chosen.generator_params if key in values}
+    info, values = registry().parse("generator", generator_spec)
+    params = {param.name: param for param in info.params}
+    overrides = {key: params[key].parse(value, info.name) for key, value in chosen.generator_params if key in params}
     return {**values, **overrides}
 
 

@@ -136,6 +136,16 @@ def test_list_one_kind_and_unknown_kind(fake_manager):
     assert bad.exit_code == 2 and "unknown kind 'generatorz'" in bad.stderr
 
 
+def test_list_what_evaluations_can_use(fake_manager):
+    fake_manager.registry.add_task("fake-task", ["test-blur:sigma=1", "test-noise"], summary="blur, noise",
+                                   plugin="fakes")
+    tasks = invoke("list", "tasks")
+    assert tasks.exit_code == 0 and "fake-task" in tasks.output and "test-blur:sigma=1 | test-noise" in tasks.output
+    baselines = invoke("list", "baselines")
+    assert baselines.exit_code == 0 and "richardson-lucy" in baselines.output and "invgen.builtins" in baselines.output
+    assert "(none)" in invoke("list", "methods").output
+
+
 PROBE = """
 import sys
 sys.argv = ["invgen", *sys.argv[1:]]
@@ -148,7 +158,7 @@ print("TORCH_IMPORTED" if "torch" in sys.modules else "TORCH_NOT_IMPORTED")
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "forward"], ["plugins"]])
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["list", "forward"], ["list", "tasks"], ["plugins"]])
 def test_help_and_list_do_not_import_torch(args):
     result = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

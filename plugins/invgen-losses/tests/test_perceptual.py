@@ -12,14 +12,14 @@ def _examples(folder):
 
 
 @pytest.mark.parametrize(("net", "d0", "d1"), [("alex", 0.722, 0.138), ("vgg", 0.569, 0.422)])
-def test_published_lpips_values(net, d0, d1, lpips_examples):
+def test_published_lpips_values(net, d0, d1, lpips_examples, lpips_weights):
     ref, p0, p1 = _examples(lpips_examples)
     loss = invgen.loss(f"lpips:net={net}")
     assert loss(p0, ref, None).item() == pytest.approx(d0, abs=1e-3)
     assert loss(p1, ref, None).item() == pytest.approx(d1, abs=1e-3)
 
 
-def test_grey_and_small_images_are_handled():
+def test_grey_and_small_images_are_handled(lpips_weights):
     loss = invgen.loss("lpips:net=alex")
     a, b = torch.rand(2, 1, 8, 8) * 2 - 1, torch.rand(2, 1, 8, 8) * 2 - 1
     value = loss(a, b, None)
@@ -37,7 +37,7 @@ def test_missing_weights_is_one_clear_error(monkeypatch, tmp_path):
 
 
 def test_no_silent_random_backbone_when_offline(monkeypatch, tmp_path):
-    monkeypatch.delenv("INVGEN_LPIPS_WEIGHTS")
+    monkeypatch.delenv("INVGEN_LPIPS_WEIGHTS", raising=False)
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     from invgen_losses import perceptual
@@ -48,13 +48,13 @@ def test_no_silent_random_backbone_when_offline(monkeypatch, tmp_path):
         invgen.loss("lpips")
 
 
-def test_weights_cache_registration_is_used(monkeypatch, tmp_path, offline_lpips_weights, lpips_examples):
-    monkeypatch.delenv("INVGEN_LPIPS_WEIGHTS")
+def test_weights_cache_registration_is_used(monkeypatch, tmp_path, lpips_weights_folder, lpips_examples):
+    monkeypatch.delenv("INVGEN_LPIPS_WEIGHTS", raising=False)
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path))
     from invgen.plugins import registry
     from invgen.weights import add_local
 
-    add_local("lpips-alexnet", offline_lpips_weights / "alexnet_imagenet_features.safetensors",
+    add_local("lpips-alexnet", lpips_weights_folder / "alexnet_imagenet_features.safetensors",
               registry().weights["lpips-alexnet"])
     ref, p0, _ = _examples(lpips_examples)
     assert invgen.loss("lpips:net=alex")(p0, ref, None).item() == pytest.approx(0.722, abs=1e-3)

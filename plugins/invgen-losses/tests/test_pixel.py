@@ -18,6 +18,7 @@ class TestPixelL1Contract(LossContract):
     spec = "pixel:sigma=0.1,norm=l1"
 
 
+@pytest.mark.usefixtures("lpips_weights")
 class TestLPIPSContract(LossContract):
     spec = "lpips:net=alex"
     bad_specs = ("lpips:net=squeeze",)

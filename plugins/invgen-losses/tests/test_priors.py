@@ -82,7 +82,7 @@ def test_presets_are_registered_with_their_terms():
     assert [t.split(":")[0] for t in brgm.losses] == ["lpips", "pixel"]
     assert [t.split(":")[0] for t in brgm.priors] == ["w-gaussian", "colinear"]
     assert registry().preset("pulse").tie_layers
-    for spec in brgm.losses:
-        invgen.loss(spec)
+    for spec in brgm.losses:  # parsed fully (name, keys, values); building LPIPS needs its weights
+        registry().parse("loss", spec)
     for spec in brgm.priors:
         invgen.prior(spec)

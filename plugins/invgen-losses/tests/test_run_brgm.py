@@ -1,4 +1,4 @@
-"""`invgen run --preset brgm` end to end on the CPU with the shared VGG16 backbone."""
+"""`invgen run --preset brgm` end to end on the CPU with the LPIPS backbones (../shared or the weights cache)."""
 
 import json
 
@@ -10,7 +10,7 @@ from invgen.cli.app import create_app
 from invgen.io import save_image
 
 
-def test_run_with_the_brgm_preset(tmp_path):
+def test_run_with_the_brgm_preset(tmp_path, lpips_weights):
     generator = invgen.generator("toy:size=32")
     save_image(tmp_path / "clean.png", generator(generator.map(torch.randn(1, 8))))
     out = tmp_path / "out"

@@ -14,10 +14,7 @@ from invgen.plugins import registry
 from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 
 
-def test_eval_on_four_held_out_digits(tmp_path, monkeypatch):
-    lpips_weights = Path(__file__).resolve().parents[3].parent / "shared" / "weights" / "lpips"
-    assert lpips_weights.is_dir(), f"{lpips_weights} is missing: the test needs the shared LPIPS backbones"
-    monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(lpips_weights))
+def test_eval_on_four_held_out_digits(tmp_path, lpips_weights):
     out = tmp_path / "eval"
     result = CliRunner().invoke(create_app(), [
         "eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "--limit", "4", "-t", "sr4", "-t",
@@ -62,12 +59,10 @@ def test_data_basis_samples_fit_a_low_resolution_observation_about_as_well_as_th
     assert samples_fit >= map_fit - 1.0, (samples_fit, map_fit)  # mean-field (basis=latent): about 2.7 dB below
 
 
-def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch):
+def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch, lpips_weights):
     """Steps 1 and 6 of the ladder are the ``plain`` and ``brgm`` objectives: computed once, shown under both names."""
     import invgen.evaluation.runner as runner_module
 
-    monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(Path(__file__).resolve().parents[3].parent / "shared" / "weights"
-                                                   / "lpips"))
     solved = []
     real_solve = runner_module.solve
 

@@ -1,0 +1,100 @@
+"""The Python API: the README's example as written, and the one solve seam under it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+import invgen
+from invgen.errors import InputError, SpecError, UsageError
+from invgen.metrics import psnr
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readmes_python_example_runs_as_written(monkeypatch):
+    """The block under "In Python" in README.md, executed; it must match the CLI demo's figure (16.74 dB)."""
+    pytest.importorskip("invgen_stylegan2", reason="the README's example uses the embedded stylegan2-mnist32")
+    block = re.search(r"## In Python\s+```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    result, posterior = namespace["result"], namespace["posterior"]
+    assert result.image.shape == (1, 1, 32, 32) and result.metrics["psnr"][0] == pytest.approx(16.7458, abs=1e-3)
+    assert posterior.samples.shape == (1, 8, 1, 32, 32) and posterior.std.shape == (1, 1, 32, 32)
+    assert (posterior.std > 0).any()
+
+
+@pytest.fixture
+def toy_problem(fake_manager):
+    generator = invgen.generator("toy:size=16,layers=2")
+    clean = generator(generator.map(torch.randn(2, generator.z_dim, generator=torch.Generator().manual_seed(3))))
+    return clean, invgen.build_problem(clean, generator, "test-blur:sigma=1", losses=["test-sse"], simulate=True)
+
+
+def test_solve_is_what_reconstruct_runs(toy_problem):
+    clean, problem = toy_problem
+    settings = invgen.MAPSettings(steps=30, lr=0.1)
+    direct = invgen.solve(problem, settings)
+    wrapped = invgen.reconstruct(problem.observation, problem.generator, "test-blur:sigma=1", losses=["test-sse"],
+                                 steps=30, lr=0.1, ground_truth=clean)
+    assert isinstance(direct, invgen.Reconstruction) and torch.equal(direct.image, wrapped.image)
+    assert direct.metrics == wrapped.metrics and direct.metrics["psnr"] == psnr(direct.image, clean).tolist()
+    assert direct.config["solver"]["method"] == "map" and direct.config["losses"] == ["test-sse"]
+    assert direct.latent.shape == (2, 2, 8) and direct.objective.shape == (2,)
+
+
+def test_solve_with_vi_settings_gives_the_posterior(toy_problem):
+    _, problem = toy_problem
+    posterior = invgen.solve(problem, invgen.VISettings(steps=5, map_steps=5, samples=3))
+    assert isinstance(posterior, invgen.Posterior)
+    assert posterior.samples.shape == (2, 3, 1, 16, 16) and posterior.sample_predictions.shape == (2, 3, 1, 16, 16)
+    assert posterior.config["solver"]["samples"] == 3 and "psnr" in posterior.metrics
+    again = invgen.sample_posterior(problem.observation, problem.generator, "test-blur:sigma=1", losses=["test-sse"],
+                                    settings=invgen.VISettings(steps=5, map_steps=5), samples=3)
+    assert torch.equal(again.image, posterior.image)
+
+
+def test_solve_refuses_what_it_cannot_run(toy_problem):
+    _, problem = toy_problem
+    with pytest.raises(UsageError, match="MAPSettings or VISettings"):
+        invgen.solve(problem, {"steps": 3})
+    with pytest.raises(UsageError, match="init is for MAP"):
+        invgen.solve(problem, invgen.VISettings(), init=torch.zeros(2, 2, 8))
+    with pytest.raises(SpecError, match="samples must be >= 1"):
+        replace(invgen.VISettings(), samples=0)
+
+
+def test_terms_merge_a_preset_with_explicit_terms(fake_manager):
+    terms = invgen.select_terms("test-preset", priors=["test-norm:weight=0.5"])
+    assert terms == invgen.Terms(("test-sse",), ("test-norm:weight=0.5",), False, "test-preset")
+    assert invgen.select_terms(None, ["test-sse"]) == invgen.Terms(("test-sse",))
+
+
+def test_the_default_objective_is_the_preset_a_plugin_declares(fake_manager):
+    with pytest.raises(SpecError, match="no installed plugin provides a default map preset"):
+        invgen.select_terms(None)
+    fake_manager.registry.add_preset("fake-default", ["test-sse"], default_for=("map",), plugin="fakes")
+    assert invgen.select_terms(None).preset == "fake-default"
+    with pytest.raises(SpecError, match="default vi preset"):
+        invgen.select_terms(None, method="vi")
+
+
+def test_problems_are_checked_before_anything_is_solved(fake_manager):
+    generator = invgen.generator("toy:size=16")
+    observation = torch.zeros(1, 1, 16, 16)
+    with pytest.raises(InputError, match="holds 2 images for 1 observations"):
+        invgen.build_problem(observation, generator, losses=["test-sse"], ground_truth=torch.zeros(2, 1, 16, 16))
+    with pytest.raises(InputError, match="ground_truth is 1x8x8 but 'toy' makes 1x16x16 images"):
+        invgen.build_problem(observation, generator, losses=["test-sse"], ground_truth=torch.zeros(1, 1, 8, 8))
+    with pytest.raises(InputError, match="through 'test-down' gives 1x8x8"):
+        invgen.build_problem(observation, generator, "test-down", losses=["test-sse"])
+    with pytest.raises(SpecError, match="unknown loss 'test-ss'"):
+        invgen.build_problem(observation, "toy:size=16", losses=["test-ss"])
+    with pytest.raises(UsageError, match="no CUDA GPU|unknown device"):
+        invgen.build_problem(observation, generator, losses=["test-sse"], device="cuda" if not
+                             torch.cuda.is_available() else "nonsense")
