@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
 
+from invgen.errors import INTERRUPTED
 from invgen.reporting import reported_errors, stderr
 from invgen.cli.outputs import check_output_dir, write_files
 
@@ -73,6 +75,9 @@ def run(
             files = render_posterior(result, record)
         write_files(output, files)
         _summary(result, record, output)
+        if result.interrupted:
+            print(f"invgen: interrupted; the best result so far is in {output}/", file=sys.stderr)
+            raise typer.Exit(INTERRUPTED)
 
 
 class _progress_bar:

@@ -101,7 +101,10 @@ def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean:
             chunk = indices[start:start + budget.batch]
             problem = build_problem(observed[chunk], generator, task.chain_for(chunk[0]), chosen.losses,
                                     chosen.priors, chosen.preset)
-            reconstructions[chunk] = solve(problem, settings).image.clamp(-1, 1)
+            result = solve(problem, settings)
+            if result.interrupted:  # a truncated solve is no result: stop before it is saved as a finished part
+                raise KeyboardInterrupt
+            reconstructions[chunk] = result.image.clamp(-1, 1)
             on_batch(len(chunk))
     seconds = (time.perf_counter() - started) / len(clean)
     return _outcome(task, chosen.name, reconstructions, clean, seconds, metrics)

@@ -208,3 +208,25 @@ def test_run_vi_refuses_an_unknown_basis(clean_png, tmp_path):
                     "--simulate", "--method", "vi", "--basis", "pca", "--loss", "test-sse")
     assert result.exit_code == 2 and "basis must be one of latent, data" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def interrupt_at_step(monkeypatch, step: int) -> None:
+    """Make the MAP loop see a Ctrl-C at ``step`` (the check runs once per step, inside the loop)."""
+    import invgen.solvers.map as map_module
+
+    real = map_module.check_finite
+
+    def check(terms, at):
+        if at == step:
+            raise KeyboardInterrupt
+        real(terms, at)
+
+    monkeypatch.setattr(map_module, "check_finite", check)
+
+
+def test_an_interrupted_run_writes_the_best_so_far_and_exits_130(clean_png, tmp_path, monkeypatch):
+    interrupt_at_step(monkeypatch, 4)
+    result = invoke(*RUN, "-i", clean_png, "--simulate", "-o", tmp_path / "out")
+    assert result.exit_code == 130 and "best result so far" in result.stderr
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["interrupted"] is True and len(record["history"]["total"]) == 4

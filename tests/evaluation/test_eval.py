@@ -83,6 +83,24 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
     assert "a finished part was recomputed" in changed.stderr  # other settings, a new experiment: solver runs
 
 
+def test_an_interrupted_solve_is_not_saved_as_a_finished_part(images, tmp_path, fake_manager, monkeypatch):
+    import invgen.solvers.map as map_module
+
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
+
+    def interrupted(terms, step):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(map_module, "check_finite", interrupted)
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(create_app(), ["eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-down",
+                                               "-m", "bicubic", "-m", "pixel", "--steps", "5", "--output", str(out)])
+    assert result.exit_code == 130, result.output
+    assert len(list((out / "parts").glob("*.safetensors"))) == 1  # bicubic finished before; pixel is not kept
+    assert not (out / "results.json").exists()
+
+
 def test_mean_and_standard_error_match_numpy():
     values = [1.0, 2.0, 4.0, 7.0]
     mean, se = mean_se(values)
