@@ -18,17 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 import invgen
-from invgen.problem import build_problem
 from invgen.atomic import write_atomic
 from invgen.metrics import psnr
-from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 from invgen.plugins import registry
-from invgen.solvers.vi import VISettings, solve_vi
+from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
+from invgen.solvers.vi import VISettings
 
 TASKS = {"inpaint-center40": ["center-mask:fraction=0.4"], "sr4": ["downsample:factor=4"]}
 
@@ -50,17 +50,16 @@ def run_task(name: str, specs: list[str], clean: torch.Tensor, batch: int, setti
     for start in range(0, len(clean), batch):
         truth = clean[start:start + batch]
         observation = forward.simulate(truth)
-        problem = build_problem(observation, generator, forward, losses=losses, preset="bayes")
-        result = solve_vi(problem.objective(), settings, num_samples=samples)
-        std = result.image_std[:, 0]
-        with torch.no_grad():
-            predicted = torch.stack([forward(result.samples[:, i]) for i in range(samples)], 1)
+        problem = invgen.build_problem(observation, generator, forward, losses=losses, preset="bayes")
+        result = invgen.solve(problem, replace(settings, samples=samples))
+        std = result.std[:, 0]
         count = len(truth)
-        sums["psnr_samples"] = sums.get("psnr_samples", 0.0) + sample_fit_psnr(predicted, observation).sum().item()
-        sums["psnr_map"] = sums.get("psnr_map", 0.0) + psnr(result.map.prediction, observation).sum().item()
+        fit = sample_fit_psnr(result.sample_predictions, observation)
+        sums["psnr_samples"] = sums.get("psnr_samples", 0.0) + fit.sum().item()
+        sums["psnr_map"] = sums.get("psnr_map", 0.0) + psnr(result.map_prediction, observation).sum().item()
         add("std", std)
         add("pair", pairwise_distance(result.samples))
-        add("inside_2std", ((truth[:, 0] - result.image_mean[:, 0]).abs() <= 2 * std).float())
+        add("inside_2std", ((truth[:, 0] - result.image[:, 0]).abs() <= 2 * std).float())
         print(f"{name}: {start + count}/{len(clean)} digits, {time.perf_counter() - started:.0f} s", flush=True)
     report = {key: round(value / len(clean), 4) for key, value in sums.items()}
     report["psnr_gap_db"] = round(report["psnr_map"] - report["psnr_samples"], 4)
