@@ -71,8 +71,9 @@ def sample_posterior(
     """Variational posterior over w for ``observed``: ``samples`` reconstructions (default: ``settings.samples``),
     mean and std maps.
 
-    Without terms or a preset the plugins' default VI preset is used (``bayes`` with invgen-losses): a Gaussian pixel likelihood and a
-    Gaussian prior, so that the ELBO's balance of fit and spread means something.
+    Without terms or a preset the plugins' default VI preset is used (``bayes`` with invgen-losses):
+    a Gaussian pixel likelihood and a Gaussian prior, so that the ELBO's balance of fit and spread
+    means something.
     """
     settings = settings if samples is None else replace(settings, samples=samples)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, method="vi",

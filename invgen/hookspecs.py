@@ -64,7 +64,8 @@ def register_methods(register: Callable[..., None]) -> None:
 
 @hookspec
 def register_ablations(register: Callable[..., None]) -> None:
-    """Register ablation ladders for ``invgen eval --ablation``: ``register(name, steps=[{name, ...method}], summary="")``."""
+    """Register ablation ladders for ``invgen eval --ablation``:
+    ``register(name, steps=[{name, ...method fields}], summary="")``."""
 
 
 @hookspec

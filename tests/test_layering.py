@@ -107,7 +107,8 @@ def test_the_core_names_no_plugin_component():
     from invgen.plugins import new_manager
 
     registry = new_manager().registry
-    names = {name for kind in registry.components.values() for name, info in kind.items() if info.plugin != "invgen.builtins"}
+    names = {name for kind in registry.components.values() for name, info in kind.items()
+             if info.plugin != "invgen.builtins"}
     for table in (registry.presets, registry.tasks, registry.methods, registry.ablations, registry.metrics,
                   registry.weights, registry.datasets):
         names |= {name for name, record in table.items() if record.plugin != "invgen.builtins"}

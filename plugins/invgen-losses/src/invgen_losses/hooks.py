@@ -51,7 +51,8 @@ def register_presets(register: Callable[..., None]) -> None:
              summary="the BRGM objective: LPIPS-VGG + pixel + Gaussian and colinearity priors on W+")
     register("brgm-pixel", losses=BRGM_LOSSES[1:], priors=BRGM_PRIORS,
              summary="BRGM without the perceptual term: works offline (no LPIPS weights needed)")
-    register("bayes", losses=("pixel:sigma=0.003",), priors=("w-gaussian:scale=per-dim,weight=0.5",), default_for=("vi",),
+    register("bayes", losses=("pixel:sigma=0.003",), priors=("w-gaussian:scale=per-dim,weight=0.5",),
+             default_for=("vi",),
              summary="a proper log posterior (Gaussian pixel likelihood, sigma 0.003: near noise-free data; "
                      "Gaussian prior): default for VI")
     register("pixel", losses=("pixel",), summary="pixel likelihood only (W+)")
