@@ -27,3 +27,11 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def write_files(folder: str | Path, files: dict[str, bytes]) -> None:
+    """Write every file of ``files`` (name -> bytes) into ``folder`` (created if needed), each atomically."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        write_atomic(folder / name, data)

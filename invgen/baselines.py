@@ -29,16 +29,13 @@ def restore(name: str, observation: Tensor, chain: Chain, shape: tuple[int, ...]
     return restorer(observation.detach().cpu(), _on_cpu(chain), shape)
 
 
-def baseline_scores(problem: Problem) -> dict[str, dict[str, float]]:
-    """PSNR/SSIM/RMSE of every baseline that fits the problem, against its ground truth (first image)."""
+def baseline_scores(problem: Problem) -> dict[str, dict[str, list[float]]]:
+    """PSNR/SSIM/RMSE per image of every baseline that fits the problem, against its ground truth."""
     if problem.ground_truth is None:
         return {}
     shape = tuple(problem.generator.image_shape)
-    scores = {}
-    for name in applicable(problem.forward, shape):
-        restored = restore(name, problem.observation, problem.forward, shape)
-        scores[name] = {key: values[0] for key, values in all_metrics(restored, problem.ground_truth).items()}
-    return scores
+    return {name: all_metrics(restore(name, problem.observation, problem.forward, shape), problem.ground_truth)
+            for name in applicable(problem.forward, shape)}
 
 
 def _on_cpu(chain: Chain) -> Chain:

@@ -63,16 +63,25 @@ def _term_name(term: Any) -> str:
     return parse_spec(term).name if isinstance(term, str) else term.name
 
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a one-line error."""
+def resolve_device(device: str | torch.device, tf32: bool = False) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a one-line error.
+
+    TF32 (CUDA's reduced-precision float32 matrix units) is switched off unless ``tf32``: the
+    exactness of fp32 results is assumed throughout (PyTorch leaves it on for convolutions).
+    """
     if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        chosen = torch.device(device)
-    except RuntimeError:
-        raise UsageError(f"unknown device {str(device)!r}: use auto, cpu, cuda or cuda:N") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError("device 'cuda' requested but no CUDA GPU is available: use --device cpu or auto")
+        chosen = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            chosen = torch.device(device)
+        except RuntimeError:
+            raise UsageError(f"unknown device {str(device)!r}: use auto, cpu, cuda or cuda:N") from None
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise UsageError("device 'cuda' requested but no CUDA GPU is available: use --device cpu or auto")
+        if chosen.type not in ("cpu", "cuda"):
+            raise UsageError(f"device {str(device)!r} is not supported: use auto, cpu, cuda or cuda:N")
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
     return chosen
 
 
@@ -146,6 +155,63 @@ class Problem:
         }
 
 
+@dataclass
+class Setup:
+    """A generator and the objective's terms, checked, built and put on one device once: the part of a
+    problem that many observations share (a folder of inputs, an evaluation's batches)."""
+
+    generator: Generator
+    losses: list[Loss]
+    priors: list[Prior]
+    terms: Terms
+    device: torch.device
+
+    def problem(self, observed: Tensor | str | Path, forward: ForwardSpec = "identity",
+                ground_truth: Tensor | None = None, simulate: bool = False, seed: int = 0) -> Problem:
+        """The problem of one observation (or a batch): read or simulate it, check every shape, move it to
+        the device. With ``simulate`` the input is a clean image: the observation is the forward chain's
+        simulation of it (noise drawn with ``seed``, on the CPU) and the clean image the ground truth."""
+        check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
+        fwd = chain(build_forward(forward))
+        observation = as_batch(observed, self.generator.channels).cpu()
+        if simulate:
+            what = f"{observed}: the clean image for --simulate" if isinstance(observed, (str, Path)) else \
+                "the clean image to simulate from"
+            _check_clean(observation, self.generator, what)
+            ground_truth, observation = observation, fwd.cpu().simulate(observation, seed)
+        check_observation(observation, self.generator, fwd)
+        if ground_truth is not None:
+            _check_clean(ground_truth, self.generator, "ground_truth", len(observation))
+        return Problem(self.generator, fwd.to(self.device), self.losses, self.priors, observation.to(self.device),
+                       self.terms, self.device, None if ground_truth is None else ground_truth.cpu())
+
+
+def check_terms(generator: str | Generator, losses: Sequence[str | Loss] | None = None,
+                priors: Sequence[str | Prior] | None = None, preset: str | None = None, method: str = "map") -> Terms:
+    """The objective's terms, with the generator's, losses' and priors' specs fully checked (nothing built)."""
+    terms = select_terms(preset, losses, priors, method)
+    check_specs("generator", [generator])
+    check_specs("loss", terms.losses)
+    check_specs("prior", terms.priors)
+    return terms
+
+
+def build_setup(
+    generator: str | Generator,
+    losses: Sequence[str | Loss] | None = None,
+    priors: Sequence[str | Prior] | None = None,
+    preset: str | None = None,
+    device: str | torch.device = "cpu",
+    method: str = "map",
+) -> Setup:
+    """Check every spec first (nothing heavy is built for a typo), then build the generator and the terms
+    on ``device``. ``method`` (map or vi) chooses the default preset when no terms are given."""
+    terms = check_terms(generator, losses, priors, preset, method)
+    target = resolve_device(device)
+    return Setup(build_generator(generator).to(target), [build_loss(t).to(target) for t in terms.losses],
+                 [build_prior(t).to(target) for t in terms.priors], terms, target)
+
+
 def build_problem(
     observed: Tensor | str | Path,
     generator: str | Generator,
@@ -160,28 +226,7 @@ def build_problem(
     seed: int = 0,
 ) -> Problem:
     """Check every spec, build every component, read or simulate the observation, check all shapes, and
-    put it all on ``device``.
-
-    With ``simulate`` the input is a clean image: the observation is the forward chain's simulation of
-    it (noise drawn with ``seed``) and the clean image becomes the ground truth. ``method`` (map or vi)
-    chooses the default preset when no terms are given.
-    """
-    terms = select_terms(preset, losses, priors, method)
-    check_specs("generator", [generator])
+    put it all on ``device`` (:func:`build_setup`, then :meth:`Setup.problem`)."""
     check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
-    check_specs("loss", terms.losses)
-    check_specs("prior", terms.priors)
-    target = resolve_device(device)
-    gen = build_generator(generator)
-    fwd = chain(build_forward(forward))
-    observation = as_batch(observed, gen.channels)
-    if simulate:
-        _check_clean(observation, gen, f"{observed}: the clean image for --simulate" if isinstance(
-            observed, (str, Path)) else "the clean image to simulate from")
-        ground_truth, observation = observation, fwd.simulate(observation, seed)
-    check_observation(observation, gen, fwd)
-    if ground_truth is not None:
-        _check_clean(ground_truth, gen, "ground_truth", len(observation))
-    return Problem(gen.to(target), fwd.to(target), [build_loss(t).to(target) for t in terms.losses],
-                   [build_prior(t).to(target) for t in terms.priors], observation.to(target), terms, target,
-                   None if ground_truth is None else ground_truth.cpu())
+    setup = build_setup(generator, losses, priors, preset, device, method)
+    return setup.problem(observed, forward, ground_truth, simulate, seed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from torch import Tensor
@@ -53,3 +53,15 @@ class Posterior(RunResult):
     latent_std: Tensor
     map_image: Tensor | None = None
     map_prediction: Tensor | None = None
+
+
+def pick(result: RunResult, index: int) -> RunResult:
+    """Observation ``index`` of a batched result as a result of its own: every per-observation tensor and
+    metric sliced to it; the history (batch means), the config and shared masks are the batch's."""
+    batch = result.image.shape[0]
+    changes: dict[str, Any] = {"metrics": {name: [values[index]] for name, values in result.metrics.items()}}
+    for item in fields(result):
+        value = getattr(result, item.name)
+        if isinstance(value, Tensor) and value.dim() and value.shape[0] == batch:
+            changes[item.name] = value[index:index + 1]
+    return replace(result, **changes)

@@ -41,3 +41,19 @@ def fake_manager(bare_manager, fakes):
     """The built-ins plus the fake test plugin."""
     bare_manager.register(fakes, "fakes", "0.0")
     return bare_manager
+
+
+@pytest.fixture
+def installed_fakes(tmp_path):
+    """Environment variables under which a subprocess finds the fake plugin as an installed distribution
+    (a ``.dist-info`` with an ``invgen`` entry point on ``PYTHONPATH``), for tests of real processes."""
+    import os
+
+    site = tmp_path / "site"
+    info = site / "invgen_test_fakes-0.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: invgen-test-fakes\nVersion: 0.0\n")
+    (info / "entry_points.txt").write_text("[invgen]\nfakes = invgen_test_fakes\n")
+    (site / "invgen_test_fakes.py").write_text(Path(__file__).with_name("fakes.py").read_text())
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}

@@ -30,6 +30,7 @@ def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
     from invgen.cli.corrupt import corrupt
     from invgen.cli.evaluate import evaluate
+    from invgen.cli.index import index_app
     from invgen.cli.listing import list_components, list_plugins
     from invgen.cli.run import run
     from invgen.cli.weights import weights_app
@@ -49,6 +50,7 @@ def create_app() -> typer.Typer:
     app.command("list")(list_components)
     app.command("plugins")(list_plugins)
     app.add_typer(weights_app, name="weights")
+    app.add_typer(index_app, name="index")
     plugins = manager()
     for plugin_name, function in plugins.implementations("register_commands"):
         try:

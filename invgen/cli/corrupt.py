@@ -21,7 +21,7 @@ def corrupt(
     """Corrupt a clean image with a forward model; the mask (if any) goes to OUTPUT's name + _mask.png."""
     with reported_errors():
         import invgen
-        from invgen.cli.outputs import write_files
+        from invgen.atomic import write_files
         from invgen.errors import OutputExists, UsageError
         from invgen.io import load_image, png_bytes
 

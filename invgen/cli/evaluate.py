@@ -33,6 +33,9 @@ def evaluate(
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated noise and the solvers."),
     precision: str = typer.Option("fp32", "--precision",
                                   help="fp32, or bf16 (networks in bfloat16 while optimising: faster on AMX CPUs)."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N: where the "
+                                                         "generator methods run."),
+    tf32: bool = typer.Option(False, "--tf32", help="Allow TF32 matrix units on CUDA (faster, not exact fp32)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace results already in --output."),
     resume: bool = typer.Option(False, "--resume", help="Reuse the (task, method) results an earlier run of the "
                                                         "same experiment left in --output (each is saved when done)."),
@@ -41,7 +44,7 @@ def evaluate(
     with reported_errors():
         from rich.console import Console
 
-        from invgen.cli.outputs import write_files
+        from invgen.atomic import write_files
         from invgen.evaluation.changes import rich_table as changes_table
         from invgen.evaluation.experiment import Experiment, check_output, run_experiment
         from invgen.evaluation.methods import ablation as lookup_ablation
@@ -51,6 +54,7 @@ def evaluate(
         from invgen.evaluation.tasks import first_task
         from invgen.evaluation.tasks import task as lookup_task
         from invgen.plugins import registry
+        from invgen.problem import resolve_device
 
         check_output(output, overwrite, resume)
         baselines = [name for name in method if name in registry().baselines] if not ablation else []
@@ -61,8 +65,9 @@ def evaluate(
                                 tuple(baselines), Budget(steps=steps, lr=lr, batch=batch, seed=seed,
                                                          precision=precision), limit, ablation)
         command = "invgen eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
+        target = resolve_device(device, tf32)
         with _Bar() as bar:
-            results = run_experiment(experiment, output, command, resume, bar)
+            results = run_experiment(experiment, output, command, resume, bar, target)
         write_files(output, results.files)
         Console().print(rich_table(results.rows, results.columns))
         if results.changes is not None:

@@ -1,4 +1,4 @@
-"""``invgen run``: reconstruct one observation (or simulate one from a clean image first), by MAP or VI."""
+"""``invgen run``: reconstruct one image or many (a folder, a glob, a manifest), by MAP or VI."""
 
 from __future__ import annotations
 
@@ -9,19 +9,21 @@ from typing import Any, List, Optional
 
 import typer
 
-from invgen.errors import INTERRUPTED
+from invgen.errors import FAILURE, INTERRUPTED
 from invgen.reporting import reported_errors, stderr
-from invgen.cli.outputs import check_output_dir, write_files
 
 METHODS = ("map", "vi")
+PLAIN_INTERVAL_S = 10.0  # progress lines when stderr is not a terminal
 
 
 def run(
     generator: str = typer.Option(..., "--generator", "-g", help="Generator spec, e.g. stylegan2-ffhq or toy:size=32."),
     forward: List[str] = typer.Option(["identity"], "--forward", "-f",
                                       help="Forward model spec; repeat to chain them in order."),
-    input: Path = typer.Option(..., "--input", "-i", help="The observation (or, with --simulate, the clean image)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for the results."),
+    input: str = typer.Option(..., "--input", "-i", help="The observation (or, with --simulate, the clean image); "
+                                                        "a folder, a glob or a manifest (.txt/.csv) for many."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the results (one sub-folder per input when "
+                                                            "there are many, with index.csv and index.jsonl)."),
     loss: List[str] = typer.Option([], "--loss", help="Data-term spec; overrides the preset's term of that name."),
     prior: List[str] = typer.Option([], "--prior", help="Prior spec; overrides the preset's term of that name."),
     preset: Optional[str] = typer.Option(None, "--preset",
@@ -35,53 +37,79 @@ def run(
     lr: float = typer.Option(0.05, "--lr", min=0.0, help="Adam learning rate (MAP, and VI's warm start)."),
     schedule: str = typer.Option("cosine", "--schedule", help="MAP learning-rate schedule: cosine or constant."),
     seed: int = typer.Option(0, "--seed", help="Seed for the simulated noise and any randomness."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    batch: Optional[int] = typer.Option(None, "--batch", min=1, help="Inputs optimised together (default: by device "
+                                                                     "and image size)."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present; cuda:LOCAL_RANK under torchrun), "
+                                                        "cpu, cuda or cuda:N."),
     precision: str = typer.Option("fp32", "--precision",
                                   help="fp32, or bf16 (networks in bfloat16 while optimising: faster on AMX CPUs)."),
+    tf32: bool = typer.Option(False, "--tf32", help="Allow TF32 matrix units on CUDA (faster, not exact fp32)."),
+    crop: Optional[str] = typer.Option(None, "--crop", help="center (largest centred square) or x0,y0,x1,y1."),
+    resize: bool = typer.Option(False, "--resize", help="Resize each input to the size the problem needs."),
+    restore_size: bool = typer.Option(False, "--restore-size", help="Also write reconstruction_restored.png at the "
+                                                                    "input's pixel pitch."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
+                                                              "torchrun and Slurm arrays are detected without it."),
+    resume: bool = typer.Option(False, "--resume", help="Skip inputs whose results are complete."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace results already in --output."),
 ) -> None:
-    """Reconstruct an image: MAP estimate of the latent, or (--method vi) samples of its posterior."""
+    """Reconstruct images: MAP estimate of the latent, or (--method vi) samples of its posterior."""
     with reported_errors():
-        from invgen.baselines import baseline_scores
+        from invgen.batch.geometry import Geometry
+        from invgen.batch.inputs import collect_inputs, is_single
+        from invgen.batch.runner import RunOptions, run_inputs
+        from invgen.batch.sharding import detect_shard
+        from invgen.batch.store import RunStore
+        from invgen.components import check_specs
         from invgen.errors import UsageError
-        from invgen.problem import build_problem
-        from invgen.solving import solve
+        from invgen.problem import build_setup, check_terms, resolve_device
         from invgen.solvers.map import MAPSettings
         from invgen.solvers.vi import VISettings
 
         if method not in METHODS:
             raise UsageError(f"unknown --method {method!r} (choose map or vi)")
-        check_output_dir(output, overwrite)
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
+        options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size)
+        check_terms(generator, loss, prior, preset, method)
+        check_specs("forward", forward)
+        single = is_single(input)
+        items = collect_inputs(input)
+        part = detect_shard(shard)
+        mine = items if single else part.share(items)
+        store = RunStore(output, flat=single)
+        store.check(mine, resume, overwrite)
+        if not single:
+            store.save_inputs(items)
+        local = part.local_rank if device == "auto" else None
+        target = resolve_device(f"cuda:{local}" if local is not None and _cuda() else device, tf32)
         started = time.perf_counter()
-        problem = build_problem(input, generator, list(forward), loss, prior, preset, device, method=method,
-                                simulate=simulate, seed=seed)
-        loaded = time.perf_counter()
-        with _progress_bar(steps, method) as callback:
-            result = solve(problem, settings, callback=callback)
-        record = _record(result, input, simulate, seed, loaded - started, time.perf_counter() - started)
-        if simulate:
-            record["baselines"] = baseline_scores(problem)
-        if method == "map":
-            from invgen.cli.outputs import render_map
-
-            files = render_map(result, record)
+        setup = build_setup(generator, loss, prior, preset, target, method)
+        display = _SingleBar(steps, method) if single else _ManyProgress(len(items), part)
+        with display:
+            outcome = run_inputs(mine, setup, settings, store, options, resume, part.label, display, strict=single)
+        if single:
+            _single_summary(outcome, output, time.perf_counter() - started)
         else:
-            from invgen.cli.posterior_outputs import posterior_summary, render_posterior
-
-            record["posterior"] = posterior_summary(result)
-            files = render_posterior(result, record)
-        write_files(output, files)
-        _summary(result, record, output)
-        if result.interrupted:
-            print(f"invgen: interrupted; the best result so far is in {output}/", file=sys.stderr)
+            merged = store.merge_index(items)
+            _many_summary(outcome, output, part, merged)
+        if outcome.interrupted:
+            print(f"invgen: interrupted; finished results and the best result so far are in {output}/",
+                  file=sys.stderr)
             raise typer.Exit(INTERRUPTED)
+        if outcome.failed:
+            raise typer.Exit(FAILURE)
 
 
-class _progress_bar:
-    """A rich progress bar on stderr that shows the current objective; yields the solver callback."""
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+class _SingleBar:
+    """One input: a rich bar over the optimisation steps that shows the current objective."""
 
     def __init__(self, steps: int, method: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -93,35 +121,101 @@ class _progress_bar:
         self.task = self.progress.add_task(method, total=steps, value="-",
                                            what="objective" if method == "map" else "-ELBO")
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> "_SingleBar":
         self.progress.start()
-        return self.update
+        return self
 
-    def update(self, step: Any) -> None:
+    def start(self, total: int, skipped: int) -> None:
+        if skipped:
+            print("invgen: the result in --output is complete already (--resume): nothing to do", file=sys.stderr)
+
+    def batch(self, count: int, steps: int) -> None:
+        self.progress.reset(self.task, total=steps)
+
+    def step(self, step: Any) -> None:
         self.progress.update(self.task, completed=step.step, value=f"{step.total:.4g}")
+
+    def done(self, row: dict[str, Any]) -> None:
+        pass
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
 
-def _record(result: Any, path: Path, simulate: bool, seed: int, load_s: float, total_s: float) -> dict[str, Any]:
-    return {
-        "input": str(path),
-        "simulate": simulate,
-        "seed": seed,
-        **result.config,
-        "interrupted": result.interrupted,
-        "final_terms": {name: values[-1] for name, values in result.history.items()},
-        "metrics": result.metrics,
-        "timings_s": {"load": round(load_s, 3), "solve": round(result.seconds, 3), "total": round(total_s, 3)},
-        "history": result.history,
-    }
+class _ManyProgress:
+    """Many inputs: an overall bar (images, images per second, ETA) over the current batch's steps on a
+    terminal; otherwise a plain line every ``PLAIN_INTERVAL_S`` seconds, for logs and batch jobs."""
+
+    def __init__(self, listed: int, part: Any) -> None:
+        self.listed, self.part = listed, part
+        self.total = self.finished = self.failed = 0
+        self.started = self.last_line = time.monotonic()
+        self.live = stderr.is_terminal
+        if self.live:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=stderr,
+                                     transient=True)
+            self.images = self.progress.add_task("images", total=None, rate="")
+            self.steps = self.progress.add_task("  batch steps", total=None, rate="")
+
+    def __enter__(self) -> "_ManyProgress":
+        if self.live:
+            self.progress.start()
+        return self
+
+    def start(self, total: int, skipped: int) -> None:
+        self.total = total
+        share = "" if self.part.count == 1 else f" (shard {self.part.index}/{self.part.count}, {self.part.source})"
+        print(f"invgen: {total} inputs to reconstruct of {self.listed}{share}"
+              + (f"; {skipped} complete already" if skipped else ""), file=sys.stderr)
+        if self.live:
+            self.progress.update(self.images, total=total)
+
+    def batch(self, count: int, steps: int) -> None:
+        if self.live:
+            self.progress.reset(self.steps, total=steps, description=f"  batch of {count}: steps")
+
+    def step(self, step: Any) -> None:
+        if self.live:
+            self.progress.update(self.steps, completed=step.step)
+        else:
+            self._plain()
+
+    def done(self, row: dict[str, Any]) -> None:
+        self.finished += 1
+        self.failed += row["status"] == "error"
+        if self.live:
+            self.progress.update(self.images, completed=self.finished, rate=f"{self._rate():.2f} images/s")
+        else:
+            self._plain(force=self.finished == self.total)
+
+    def _rate(self) -> float:
+        return self.finished / max(time.monotonic() - self.started, 1e-9)
+
+    def _plain(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_line < PLAIN_INTERVAL_S:
+            return
+        self.last_line = now
+        rate = self._rate()
+        eta = f"ETA {(self.total - self.finished) / rate:.0f} s" if rate > 0 else "first batch running"
+        print(f"invgen: {self.finished}/{self.total} inputs done ({self.failed} failed), {rate:.2f} images/s, {eta}",
+              file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.progress.stop()
 
 
-def _summary(result: Any, record: dict[str, Any], output: Path) -> None:
+def _single_summary(outcome: Any, output: Path, total_s: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    if outcome.last is None:
+        return
+    result, record = outcome.last
     table = Table(title=f"invgen run ({record['solver']['method']})", title_justify="left")
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -135,8 +229,40 @@ def _summary(result: Any, record: dict[str, Any], output: Path) -> None:
         table.add_row(f"{baseline} baseline PSNR / SSIM",
                       f"{scores['psnr']:.4f} / {scores['ssim']:.4f}" if "ssim" in scores else f"{scores['psnr']:.4f}")
     table.add_row("solve time", f"{result.seconds:.1f} s")
+    for warning in record.get("warnings", []):
+        table.add_row("warning", warning)
     if result.interrupted:
         table.add_row("interrupted", "yes: best result so far written")
     console = Console()
     console.print(table)
     console.print(f"results in {output}/ (comparison.png, run.json, ...)")
+
+
+def _many_summary(outcome: Any, output: Path, part: Any, merged: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from invgen.batch.runner import images_per_second
+
+    ok = [row for row in outcome.rows if row["status"] == "ok"]
+    table = Table(title=f"invgen run: {len(outcome.rows) + outcome.skipped} inputs"
+                  + ("" if part.count == 1 else f" (shard {part.index}/{part.count})"), title_justify="left")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("reconstructed", str(len(ok)))
+    table.add_row("failed", str(outcome.failed))
+    table.add_row("complete already (--resume)", str(outcome.skipped))
+    if outcome.interrupted:
+        table.add_row("interrupted", "yes")
+    table.add_row("images per second", f"{images_per_second(outcome):.3f}")
+    for name in sorted({key for row in ok for key in row["metrics"]}):
+        values = [row["metrics"][name] for row in ok if name in row["metrics"]]
+        table.add_row(f"mean {name.upper()}", f"{sum(values) / len(values):.4f}")
+    console = Console()
+    console.print(table)
+    for row in outcome.rows:
+        if row["status"] == "error":
+            named = row["error"] if row["input"] in row["error"] else f"{row['input']}: {row['error']}"
+            console.print(f"[red]failed[/red] {named}", highlight=False)
+    index = "index.csv and index.jsonl" if merged else "index/ (merged into index.csv when every shard is done)"
+    console.print(f"results in {output}/ (one folder per input; {index})")

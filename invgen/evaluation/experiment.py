@@ -88,10 +88,12 @@ def check_output(output: Path, overwrite: bool, resume: bool) -> None:
 
 
 def run_experiment(experiment: Experiment, output: Path, command: str = "", resume: bool = False,
-                   progress: Progress | None = None) -> Results:
+                   progress: Progress | None = None, device: str | torch.device = "cpu") -> Results:
     """Run (or, with ``resume``, reuse from ``output``'s parts) every (task, method) and render the results.
 
     Parts are written to ``output`` as they finish; the tables and figures are returned, not written.
+    The generator methods run on ``device``; corruption, baselines and metrics on the CPU. Saved parts
+    do not record the device: a part computed on one device is reused on another.
     """
     progress = progress or Progress()
     model = build_generator(experiment.generator)
@@ -118,7 +120,7 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
             outcome = store.reuse_or_compute(
                 task, objective_identity(experiment.generator, chosen), chosen.name, len(clean), progress,
                 lambda: run_generator_method(experiment.generator, chosen, task, clean, observed, groups,
-                                             experiment.budget, metrics, progress.advance))
+                                             experiment.budget, metrics, progress.advance, device))
             outcomes.append(outcome)
         files[f"figure_{task.name.replace('|', '_').replace(':', '-')}.png"] = report.figure_png(
             task.name, clean, observed, outcomes, command)

@@ -15,7 +15,7 @@ from invgen.evaluation.methods import generator_values
 from invgen.forward import chain
 from invgen.metrics import MetricFunction, all_metrics
 from invgen.plugins import registry
-from invgen.problem import build_problem
+from invgen.problem import build_setup
 from invgen.records import Method, Task
 from invgen.registry import instantiate
 from invgen.solving import solve
@@ -90,18 +90,17 @@ def observations(task: Task, clean: Tensor, seed: int) -> tuple[Tensor, dict[int
 
 def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean: Tensor, observed: Tensor,
                          groups: dict[int, list[int]], budget: Budget, metrics: Mapping[str, MetricFunction],
-                         on_batch: Callable[[int], None]) -> Outcome:
+                         on_batch: Callable[[int], None], device: str | torch.device = "cpu") -> Outcome:
     """Every image reconstructed by ``chosen`` (in batches of ``budget.batch`` that share a mask), then scored."""
-    generator = method_generator(generator_spec, chosen)
+    setup = build_setup(method_generator(generator_spec, chosen), chosen.losses, chosen.priors, chosen.preset,
+                        device)
     settings = budget.settings(chosen)
     reconstructions = torch.empty_like(clean)
     started = time.perf_counter()
     for indices in groups.values():
         for start in range(0, len(indices), budget.batch):
             chunk = indices[start:start + budget.batch]
-            problem = build_problem(observed[chunk], generator, task.chain_for(chunk[0]), chosen.losses,
-                                    chosen.priors, chosen.preset)
-            result = solve(problem, settings)
+            result = solve(setup.problem(observed[chunk], task.chain_for(chunk[0])), settings)
             if result.interrupted:  # a truncated solve is no result: stop before it is saved as a finished part
                 raise KeyboardInterrupt
             reconstructions[chunk] = result.image.clamp(-1, 1)

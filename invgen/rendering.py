@@ -1,32 +1,16 @@
-"""The files a run writes: images, a side-by-side comparison figure and ``run.json``.
+"""The files a MAP run writes, rendered in memory: images, a side-by-side comparison figure, ``run.json``.
 
-Everything is rendered in memory first and written only when all of it succeeded, each file
-atomically, so an error never leaves a half-written output folder.
+Nothing here writes: :mod:`invgen.batch.store` puts a run's files in place all at once.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from invgen.atomic import write_atomic
-from invgen.errors import OutputExists
 
 if TYPE_CHECKING:
     from torch import Tensor
-
-RUN_FILES = ("reconstruction.png", "observation.png", "prediction.png", "comparison.png", "run.json")
-
-
-def check_output_dir(output: Path, overwrite: bool) -> None:
-    """Refuse (before any work) to overwrite earlier results unless asked to."""
-    if output.exists() and not output.is_dir():
-        raise OutputExists(f"{output}: exists and is not a folder; choose another --output")
-    clash = [name for name in RUN_FILES if (output / name).exists()]
-    if clash and not overwrite:
-        raise OutputExists(f"{output}: already holds results ({clash[0]}); pass --overwrite or choose another --output")
 
 
 def comparison_png(panels: list[tuple[str, Tensor]], footer: str = "") -> bytes:
@@ -52,13 +36,6 @@ def comparison_png(panels: list[tuple[str, Tensor]], footer: str = "") -> bytes:
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
     return buffer.getvalue()
-
-
-def write_files(output: Path, files: dict[str, bytes]) -> None:
-    """Write every rendered file into ``output`` (created if needed)."""
-    output.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        write_atomic(output / name, data)
 
 
 def json_bytes(record: dict[str, Any]) -> bytes:
@@ -94,7 +71,7 @@ def metric_title(title: str, metrics: dict[str, list[float]]) -> str:
 
 
 def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
-    """Every file of a MAP run, rendered in memory."""
+    """Every image and figure of a MAP run, rendered in memory (``run.json`` is the caller's)."""
     files: dict[str, bytes] = {}
     files.update(image_files("reconstruction", result.image))
     files.update(image_files("observation", result.observation))
@@ -105,7 +82,6 @@ def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
     panels += [("observation", observation_panel(result.observation, result.image)),
                (metric_title("reconstruction", result.metrics), result.image[0])]
     files["comparison.png"] = comparison_png(panels, footer_text(record))
-    files["run.json"] = json_bytes(record)
     return files
 
 

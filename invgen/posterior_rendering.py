@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from invgen.cli.outputs import (comparison_png, footer_text, image_files, json_bytes, metric_title,
-                                observation_panel)
+from invgen.rendering import comparison_png, footer_text, image_files, metric_title, observation_panel
 
 SAMPLE_TILE = 128  # pixels: small images are enlarged in the samples grid
 
@@ -40,7 +39,8 @@ def std_heatmap_png(std: Any, title: str = "posterior std (per pixel)") -> bytes
 
 
 def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]:
-    """Every file of a VI run for the first observation, rendered in memory."""
+    """Every image and figure of a VI run for the first observation, rendered in memory (``run.json`` is the
+    caller's)."""
     from invgen.grid import grid_png
 
     files: dict[str, bytes] = {}
@@ -60,5 +60,4 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
         panels.append(("MAP", posterior.map_image[0]))
     panels.append((metric_title("posterior mean", posterior.metrics), posterior.image[0]))
     files["comparison.png"] = comparison_png(panels, footer_text(record))
-    files["run.json"] = json_bytes(record)
     return files

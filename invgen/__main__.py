@@ -1,0 +1,5 @@
+"""``python -m invgen`` (and ``torchrun ... -m invgen run ...``): the ``invgen`` command."""
+
+from invgen.cli import main
+
+main()

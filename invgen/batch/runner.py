@@ -1,0 +1,263 @@
+"""Reconstruct many inputs on one loaded generator: batches of inputs that share a forward chain, one
+complete output folder per input, an index row per input, and a failure that stays with its input."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor
+
+from invgen.baselines import baseline_scores
+from invgen.batch.geometry import Geometry, restored
+from invgen.batch.inputs import InputItem
+from invgen.batch.store import RunStore
+from invgen.components import build_forward
+from invgen.errors import UserError
+from invgen.forward import chain
+from invgen.io import load_image, png_bytes
+from invgen.problem import Setup, check_observation
+from invgen.reporting import debugging, one_line
+from invgen.results import Posterior, RunResult, pick
+from invgen.solvers.map import MAPSettings, Progress
+from invgen.solvers.vi import VISettings
+from invgen.solving import solve
+
+CPU_PIXELS, CUDA_PIXELS = 1 << 16, 1 << 22  # pixels per batch that keep a step's memory modest
+CPU_CAP, CUDA_CAP = 32, 64
+
+
+def auto_batch(device: torch.device, resolution: int) -> int:
+    """How many images to optimise together when ``--batch`` is not given: by device and image size."""
+    pixels, cap = (CUDA_PIXELS, CUDA_CAP) if device.type == "cuda" else (CPU_PIXELS, CPU_CAP)
+    return max(1, min(cap, pixels // (resolution * resolution)))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How inputs become problems: the forward chain, whether inputs are clean images to corrupt
+    (``simulate``, noise seeded by ``seed``), how many share a solve, and their geometry."""
+
+    forward: tuple[str, ...] = ("identity",)
+    simulate: bool = False
+    seed: int = 0
+    batch: int | None = None
+    geometry: Geometry = Geometry()
+    restore_size: bool = False
+
+
+class Events:
+    """What a run reports while it works (the CLI draws progress from it; the default does nothing)."""
+
+    def start(self, total: int, skipped: int) -> None:
+        """``total`` inputs are to be reconstructed; ``skipped`` were complete already (``--resume``)."""
+
+    def batch(self, count: int, steps: int) -> None:
+        """A solve of ``count`` inputs and ``steps`` steps begins."""
+
+    def step(self, progress: Progress) -> None:
+        """One optimisation step of the current batch."""
+
+    def done(self, row: dict[str, Any]) -> None:
+        """One input finished (``row["status"]``: ok, error or interrupted)."""
+
+
+@dataclass
+class Outcome:
+    """Every row this process wrote, and whether a Ctrl-C stopped it."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+    last: tuple[RunResult, dict[str, Any]] | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(row["status"] == "error" for row in self.rows)
+
+
+@dataclass
+class _Loaded:
+    item: InputItem
+    observation: Tensor
+    clean: Tensor | None
+    geometry: dict[str, Any]
+    seconds: float
+
+
+def run_inputs(items: Sequence[InputItem], setup: Setup, settings: MAPSettings | VISettings, store: RunStore,
+               options: RunOptions, resume: bool = False, shard_label: str = "0-of-1",
+               events: Events | None = None, strict: bool = False) -> Outcome:
+    """Reconstruct ``items`` (this process's share) into ``store``; see the module docstring. ``strict``
+    raises an input's error instead of recording it (one input, one error: a single-image run)."""
+    events = events or Events()
+    outcome = Outcome()
+    todo = [item for item in items if not (resume and store.is_complete(item.name))]
+    outcome.skipped = len(items) - len(todo)
+    events.start(len(todo), outcome.skipped)
+    size = options.batch or auto_batch(setup.device, setup.generator.resolution)
+    started = time.perf_counter()
+    for specs, group in _by_chain(todo, options.forward).items():
+        for start in range(0, len(group), size):
+            if _solve_batch(group[start:start + size], list(specs), setup, settings, store, options, shard_label,
+                            events, outcome, strict):
+                outcome.interrupted = True
+                break
+        if outcome.interrupted:
+            break
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _by_chain(items: Sequence[InputItem], forward: tuple[str, ...]) -> dict[tuple[str, ...], list[InputItem]]:
+    groups: dict[tuple[str, ...], list[InputItem]] = {}
+    for item in items:
+        groups.setdefault((*forward, *item.forward), []).append(item)
+    return groups
+
+
+def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, settings: MAPSettings | VISettings,
+                 store: RunStore, options: RunOptions, shard_label: str, events: Events, outcome: Outcome,
+                 strict: bool) -> bool:
+    """Load, solve and write one batch; returns True when a Ctrl-C interrupted the solve."""
+    def fail(item: InputItem, error: BaseException, seconds: float = 0.0) -> None:
+        if strict or (debugging() and not isinstance(error, UserError)):
+            raise error
+        _finish(store, outcome, events, shard_label, {"input": str(item.path), "name": item.name, "status": "error",
+                                                      "seconds": round(seconds, 3), "error": one_line(error),
+                                                      "metrics": {}})
+
+    loaded: list[_Loaded] = []
+    try:
+        model = chain(build_forward(specs)).cpu()
+    except Exception as error:  # noqa: BLE001 - a bad per-input forward spec fails those inputs only
+        for item in items:
+            fail(item, error)
+        return False
+    for item in items:
+        began = time.perf_counter()
+        try:
+            loaded.append(_load(item, model, setup, options, began))
+        except Exception as error:  # noqa: BLE001 - one bad input never stops the others
+            fail(item, error, time.perf_counter() - began)
+    if not loaded:
+        return False
+    events.batch(len(loaded), settings.steps)
+    began = time.perf_counter()
+    try:
+        truth = None if not options.simulate else torch.cat([entry.clean for entry in loaded])
+        problem = setup.problem(torch.cat([entry.observation for entry in loaded]), specs, ground_truth=truth)
+        result = solve(problem, settings, callback=events.step)
+    except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
+        for entry in loaded:
+            fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
+        return False
+    solve_seconds = (time.perf_counter() - began) / len(loaded)
+    warnings: list[str] = []
+    baselines = _optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
+    for index, entry in enumerate(loaded):
+        try:
+            one = pick(result, index)
+            record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded), solve_seconds)
+            store.write(entry.item.name, render(one, record, options, setup))
+        except Exception as error:  # noqa: BLE001 - a failed write fails this input only
+            fail(entry.item, error, entry.seconds + solve_seconds)
+            continue
+        outcome.last = (one, record)
+        status = "interrupted" if result.interrupted else "ok"
+        _finish(store, outcome, events, shard_label, {"input": str(entry.item.path), "name": entry.item.name,
+                                                      "status": status, "seconds": round(entry.seconds + solve_seconds, 3),
+                                                      "error": None, "metrics": {k: v[0] for k, v in one.metrics.items()}})
+    return result.interrupted
+
+
+def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began: float) -> _Loaded:
+    generator = setup.generator
+    image = load_image(item.path, generator.channels)
+    wanted = generator.image_shape if options.simulate else tuple(model.output_shape(generator.image_shape))
+    image, geometry = options.geometry.fit(image, tuple(wanted[1:]), str(item.path))
+    clean = None
+    if options.simulate:
+        if tuple(image.shape[1:]) != tuple(generator.image_shape):
+            raise UserError(f"{item.path}: is {'x'.join(map(str, image.shape[1:]))} but --simulate needs a clean "
+                            f"{'x'.join(map(str, generator.image_shape))} image for {generator.spec!r}; "
+                            "pass --resize (and --crop) or resize it")
+        clean, image = image, model.simulate(image, options.seed)
+    check_observation(image, generator, model)
+    return _Loaded(item, image, clean, geometry, time.perf_counter() - began)
+
+
+def _optional(compute: Any, warnings: list[str], what: str) -> Any:
+    """An extra after the solve (baselines, figures): a failure becomes a warning, never a lost result."""
+    try:
+        return compute()
+    except Exception as error:  # noqa: BLE001
+        warnings.append(f"{what} skipped: {one_line(error)}")
+        return None
+
+
+def _finish(store: RunStore, outcome: Outcome, events: Events, shard_label: str, row: dict[str, Any]) -> None:
+    row["shard"] = shard_label
+    outcome.rows.append(row)
+    if not store.flat:
+        store.add_row(row, shard_label)
+    events.done(row)
+
+
+def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines: dict[str, Any], index: int,
+               warnings: list[str], batch: int, solve_s: float) -> dict[str, Any]:
+    """``run.json``: the input, the problem's config, how the solve went, metrics, baselines, timings (this
+    input's share of its batch's solve; ``batch`` gives the batch's size and whole solve time)."""
+    record: dict[str, Any] = {
+        "input": str(entry.item.path),
+        "simulate": options.simulate,
+        "seed": options.seed,
+        **result.config,
+        "interrupted": result.interrupted,
+        "final_terms": {name: values[-1] for name, values in result.history.items()},
+        "metrics": result.metrics,
+        "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
+                      "total": round(entry.seconds + solve_s, 3)},
+        "history": result.history,
+    }
+    if batch > 1:
+        record["batch"] = {"size": batch, "solve_s": round(result.seconds, 3), "history": "batch means"}
+    if entry.geometry["crop"] is not None or entry.geometry["resized_from"] is not None:
+        record["input_geometry"] = entry.geometry
+    if baselines:
+        record["baselines"] = {name: {key: values[index] for key, values in scores.items()}
+                               for name, scores in baselines.items()}
+    if warnings:
+        record["warnings"] = list(warnings)
+    return record
+
+
+def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup: Setup) -> dict[str, bytes]:
+    """Every file of one input's output; ``run.json`` lists them (so a later run may replace them whole)."""
+    from invgen.posterior_rendering import posterior_summary, render_posterior
+    from invgen.rendering import json_bytes, render_map
+
+    warnings = record.setdefault("warnings", [])
+    if isinstance(result, Posterior):
+        record["posterior"] = _optional(lambda: posterior_summary(result), warnings, "posterior summary") or {}
+        files = render_posterior(result, record)
+    else:
+        files = render_map(result, record)
+    if options.restore_size:
+        problem_size = tuple(result.observation.shape[-2:])
+        geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}
+        files["reconstruction_restored.png"] = png_bytes(restored(result.image, geometry, problem_size)[0])
+    if not warnings:
+        record.pop("warnings")
+    record["files"] = sorted(files)
+    files["run.json"] = json_bytes(record)
+    return files
+
+
+def images_per_second(outcome: Outcome) -> float:
+    done = sum(row["status"] == "ok" for row in outcome.rows)
+    return done / outcome.seconds if outcome.seconds > 0 else math.nan

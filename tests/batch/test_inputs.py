@@ -1,0 +1,49 @@
+"""What --input names: files, folders, globs and manifests, in a fixed order with unique output names."""
+
+from pathlib import Path
+
+import pytest
+
+from invgen.batch.inputs import collect_inputs, is_single
+from invgen.errors import InputError
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def test_a_folder_is_searched_recursively_in_sorted_order(tmp_path):
+    for name in ("b.png", "a.jpg", "sub/c.npy", "sub/a.png", "notes.txt", ".hidden/x.png"):
+        touch(tmp_path / name)
+    items = collect_inputs(tmp_path)
+    assert [item.path.relative_to(tmp_path).as_posix() for item in items] == ["a.jpg", "b.png", "sub/a.png", "sub/c.npy"]
+    assert [item.name for item in items] == ["a", "b", "a-2", "c"]  # a repeated stem gets a suffix
+
+
+def test_globs_single_files_and_missing_paths(tmp_path):
+    for name in ("x1.png", "x2.png", "y.png"):
+        touch(tmp_path / name)
+    assert [item.name for item in collect_inputs(str(tmp_path / "x*.png"))] == ["x1", "x2"]
+    assert is_single(tmp_path / "y.png") and [i.name for i in collect_inputs(tmp_path / "y.png")] == ["y"]
+    with pytest.raises(InputError, match="no such file or folder"):
+        collect_inputs(tmp_path / "nope.png")
+    with pytest.raises(InputError, match="holds no images"):
+        collect_inputs(str(tmp_path / "z*.png"))
+
+
+def test_manifests_list_paths_names_and_forward_specs(tmp_path):
+    touch(tmp_path / "imgs" / "one.png")
+    (tmp_path / "list.txt").write_text("# comment\nimgs/one.png\n\nimgs/missing.png\n")
+    items = collect_inputs(tmp_path / "list.txt")
+    assert not is_single(tmp_path / "list.txt")
+    assert [item.path for item in items] == [tmp_path / "imgs/one.png", tmp_path / "imgs/missing.png"]
+    (tmp_path / "list.csv").write_text('path,name,forward\nimgs/one.png,first,"mask:path=m1.png"\n'
+                                       "imgs/one.png,,\n")
+    first, second = collect_inputs(tmp_path / "list.csv")
+    assert (first.name, first.forward) == ("first", ("mask:path=m1.png",))
+    assert (second.name, second.forward) == ("one", ())
+    (tmp_path / "bad.csv").write_text("file\nimgs/one.png\n")
+    with pytest.raises(InputError, match="needs a header with a 'path' column"):
+        collect_inputs(tmp_path / "bad.csv")

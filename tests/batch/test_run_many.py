@@ -1,0 +1,125 @@
+"""`invgen run` over many inputs: one folder per input, an index, failures that stay with their input,
+resume, batching that does not change results, and geometry."""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import invgen
+from invgen.cli.app import create_app
+from invgen.io import load_image, save_image
+
+RUN = ["run", "-g", "toy:size=16,layers=2", "-f", "test-blur:sigma=1", "--loss", "test-sse", "--simulate",
+       "--steps", "20", "--lr", "0.1"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(create_app(), [str(a) for a in args])
+
+
+@pytest.fixture
+def folder(tmp_path, fake_manager):
+    generator = invgen.generator("toy:size=16,layers=2")
+    images = generator(generator.map(torch.randn(5, generator.z_dim, generator=torch.Generator().manual_seed(4))))
+    for index, image in enumerate(images):
+        save_image(tmp_path / "in" / f"digit{index}.png", image)
+    (tmp_path / "in" / "sub").mkdir()
+    (tmp_path / "in" / "sub" / "broken.png").write_bytes(b"not a picture")
+    return tmp_path / "in"
+
+
+def test_a_folder_gives_a_folder_per_input_an_index_and_a_failure_exit(folder, tmp_path):
+    result = invoke(*RUN, "-i", folder, "-o", tmp_path / "out", "--batch", "2")
+    assert result.exit_code == 1, result.output
+    rows = [json.loads(line) for line in (tmp_path / "out" / "index.jsonl").read_text().splitlines()]
+    assert [(row["name"], row["status"]) for row in rows] == [*((f"digit{i}", "ok") for i in range(5)),
+                                                             ("broken", "error")]
+    assert "not a readable image" in rows[-1]["error"] and "psnr" in rows[0]["metrics"]
+    for index in range(5):
+        record = json.loads((tmp_path / "out" / f"digit{index}" / "run.json").read_text())
+        assert record["input"].endswith(f"digit{index}.png") and "reconstruction.png" in record["files"]
+        assert sorted(p.name for p in (tmp_path / "out" / f"digit{index}").iterdir()) == sorted(
+            [*record["files"], "run.json"])
+    assert not (tmp_path / "out" / "broken").exists()
+    assert "failed" in result.stdout and "broken.png" in result.stdout
+
+
+def test_batches_give_the_results_single_runs_give(folder, tmp_path):
+    assert invoke(*RUN, "-i", folder, "-o", tmp_path / "many", "--batch", "3").exit_code == 1
+    single = invoke(*RUN, "-i", folder / "digit4.png", "-o", tmp_path / "one")
+    assert single.exit_code == 0, single.output
+    batched = load_image(tmp_path / "many" / "digit4" / "reconstruction.png")
+    alone = load_image(tmp_path / "one" / "reconstruction.png")
+    assert (batched - alone).abs().max() <= 2 / 255  # the same optimisation; at most one grey level apart
+    assert json.loads((tmp_path / "many" / "digit4" / "run.json").read_text())["batch"]["size"] == 2
+
+
+def test_existing_results_are_refused_before_any_work_and_resume_skips_them(folder, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert invoke(*RUN, "-i", folder, "-o", out).exit_code == 1
+    stamps = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/run.json")}
+    import invgen.batch.runner as runner
+
+    solved = []
+    real = runner.solve
+    monkeypatch.setattr(runner, "solve", lambda *a, **k: solved.append(1) or real(*a, **k))
+    again = invoke(*RUN, "-i", folder, "-o", out)
+    assert again.exit_code == 1 and "already holds results" in again.stderr and not solved
+    resumed = invoke(*RUN, "-i", folder, "-o", out, "--resume")
+    assert resumed.exit_code == 1  # the broken input is tried again and fails again
+    assert "5 complete already" in resumed.stderr and stamps == {p.parent.name: p.stat().st_mtime_ns
+                                                                  for p in out.glob("*/run.json")}
+
+
+def test_an_interrupt_keeps_finished_inputs_and_resume_finishes_the_rest(folder, tmp_path, monkeypatch):
+    import invgen.solvers.map as map_module
+
+    calls = {"n": 0}
+    real = map_module.check_finite
+
+    def interrupt_in_the_second_batch(terms, step):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        real(terms, step)
+
+    monkeypatch.setattr(map_module, "check_finite", interrupt_in_the_second_batch)
+    out = tmp_path / "out"
+    first = invoke(*RUN, "-i", folder, "-o", out, "--batch", "2")
+    assert first.exit_code == 130
+    statuses = {json.loads(line)["name"]: json.loads(line)["status"]
+                for line in (out / "index" / "shard-0-of-1.jsonl").read_text().splitlines()}
+    assert statuses == {"digit0": "ok", "digit1": "ok", "digit2": "interrupted", "digit3": "interrupted"}
+    monkeypatch.setattr(map_module, "check_finite", real)
+    finished = invoke(*RUN, "-i", folder, "-o", out, "--batch", "2", "--resume")
+    assert finished.exit_code == 1 and "2 complete already" in finished.stderr
+    rows = [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
+    assert [row["status"] for row in rows] == ["ok"] * 5 + ["error"]
+
+
+def test_per_input_forward_specs_from_a_manifest(folder, tmp_path):
+    (tmp_path / "list.csv").write_text("path,forward\nin/digit0.png,test-noise:std=0.2\nin/digit1.png,\n")
+    result = invoke(*RUN, "-i", tmp_path / "list.csv", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    noisy = json.loads((tmp_path / "out" / "digit0" / "run.json").read_text())
+    assert noisy["forward"] == ["test-blur", "test-noise:std=0.2"]  # sigma=1 is the default
+    assert json.loads((tmp_path / "out" / "digit1" / "run.json").read_text())["forward"] == ["test-blur"]
+
+
+def test_crop_resize_and_restore_size(tmp_path, fake_manager):
+    picture = torch.rand(1, 1, 40, 60) * 2 - 1
+    save_image(tmp_path / "wide.png", picture)
+    refused = invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "no")
+    assert refused.exit_code == 1 and "--resize" in refused.stderr
+    result = invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "out", "--crop", "center", "--resize",
+                    "--restore-size")
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["input_geometry"] == {"original_size": [40, 60], "crop": [10, 0, 50, 40],
+                                        "resized_from": [40, 40], "size": [16, 16]}
+    assert load_image(tmp_path / "out" / "reconstruction_restored.png").shape == (1, 1, 40, 40)
+    bad = invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "bad", "--crop", "0,0,70,10", "--resize")
+    assert bad.exit_code == 1 and "outside its 60x40 pixels" in bad.stderr
+    assert invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "bad", "--crop", "1,2").exit_code == 2
