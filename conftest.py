@@ -59,3 +59,16 @@ def lpips_weights(lpips_weights_folder, monkeypatch) -> Path:
     """Point invgen's LPIPS at :func:`lpips_weights_folder` for one test."""
     monkeypatch.setenv("INVGEN_LPIPS_WEIGHTS", str(lpips_weights_folder))
     return lpips_weights_folder
+
+
+@pytest.fixture
+def test_device() -> str:
+    """The device of device-independent tests: ``INVGEN_TEST_DEVICE`` (default cpu), so the same tests guard
+    the GPU paths on a machine with one (scripts/gpu_check.sh sets it to cuda)."""
+    device = os.environ.get("INVGEN_TEST_DEVICE", "cpu")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            pytest.skip(f"INVGEN_TEST_DEVICE={device} but no CUDA GPU is available")
+    return device

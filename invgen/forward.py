@@ -64,7 +64,7 @@ class Chain(ForwardModel):
 
     def simulate(self, x: Tensor, seed: int = 0) -> Tensor:
         """Each part's operator and then its noise, in order; unknown pixels set to 0 at the end."""
-        rng = torch.Generator(device=x.device).manual_seed(seed)
+        rng = torch.Generator().manual_seed(seed)  # on the CPU: the same observation on every device
         with torch.no_grad():
             y = x
             for part in self.parts:

@@ -153,12 +153,13 @@ class ForwardModel(Component, nn.Module, ABC):
         return None
 
     def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
-        """Draw this model's noise on top of ``forward``'s output; identity when noise-free."""
+        """Draw this model's noise on top of ``forward``'s output; identity when noise-free. ``rng`` is a CPU
+        generator: draw on the CPU and move the draw to ``y``'s device."""
         return y
 
     def simulate(self, x: Tensor, seed: int = 0) -> Tensor:
         """A synthetic observation: forward, then noise drawn with ``seed``, unknown pixels set to 0."""
-        rng = torch.Generator(device=x.device).manual_seed(seed)
+        rng = torch.Generator().manual_seed(seed)  # on the CPU: the same observation on every device
         with torch.no_grad():
             y = self.add_noise(self.forward(x), rng)
             mask = self.mask(tuple(x.shape[1:]))

@@ -14,7 +14,8 @@ Files: :func:`load_image`, :func:`save_image`, :func:`png_bytes`, :func:`grid_pn
 :data:`IMAGE_SUFFIXES`, :func:`write_atomic`, :func:`quote_value`; weights and caches:
 :func:`resolve_weights` (a registered weight file's local path), :func:`data_home`.
 Commands: :func:`reported_errors` (one-line errors and exit codes, as the core's commands),
-:func:`build_generator` (a generator from a spec).
+:func:`build_generator` (a generator from a spec), :func:`resolve_device` (``auto``/``cpu``/``cuda:N`` to a
+device, TF32 off unless asked).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _NAMES = {
     "data_home": ("invgen.weights", "home"),
     "reported_errors": "invgen.reporting",
     "build_generator": ("invgen.components", "build_generator"),
+    "resolve_device": ("invgen.problem", "resolve_device"),
 }
 __all__ = sorted(_NAMES)
 

@@ -25,15 +25,17 @@ def test_the_readmes_python_example_runs_as_written(monkeypatch):
     exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     result, posterior = namespace["result"], namespace["posterior"]
     assert result.image.shape == (1, 1, 32, 32) and result.metrics["psnr"][0] == pytest.approx(16.7458, abs=1e-3)
+    assert len(namespace["objective"]) == 200 and namespace["objective"][-1] < namespace["objective"][0]
     assert posterior.samples.shape == (1, 8, 1, 32, 32) and posterior.std.shape == (1, 1, 32, 32)
     assert (posterior.std > 0).any()
 
 
 @pytest.fixture
-def toy_problem(fake_manager):
+def toy_problem(fake_manager, test_device):
     generator = invgen.generator("toy:size=16,layers=2")
     clean = generator(generator.map(torch.randn(2, generator.z_dim, generator=torch.Generator().manual_seed(3))))
-    return clean, invgen.build_problem(clean, generator, "test-blur:sigma=1", losses=["test-sse"], simulate=True)
+    return clean, invgen.build_problem(clean, generator, "test-blur:sigma=1", losses=["test-sse"], simulate=True,
+                                       device=test_device)
 
 
 def test_solve_is_what_reconstruct_runs(toy_problem):
@@ -41,7 +43,8 @@ def test_solve_is_what_reconstruct_runs(toy_problem):
     settings = invgen.MAPSettings(steps=30, lr=0.1)
     direct = invgen.solve(problem, settings)
     wrapped = invgen.reconstruct(problem.observation, problem.generator, "test-blur:sigma=1", losses=["test-sse"],
-                                 steps=30, lr=0.1, ground_truth=clean)
+                                 steps=30, lr=0.1, ground_truth=clean, device=problem.device)
+    assert direct.image.device.type == "cpu" and direct.config["device"] == str(problem.device)
     assert isinstance(direct, invgen.Reconstruction) and torch.equal(direct.image, wrapped.image)
     assert direct.metrics == wrapped.metrics and direct.metrics["psnr"] == psnr(direct.image, clean).tolist()
     assert direct.config["solver"]["method"] == "map" and direct.config["losses"] == ["test-sse"]
@@ -55,7 +58,8 @@ def test_solve_with_vi_settings_gives_the_posterior(toy_problem):
     assert posterior.samples.shape == (2, 3, 1, 16, 16) and posterior.sample_predictions.shape == (2, 3, 1, 16, 16)
     assert posterior.config["solver"]["samples"] == 3 and "psnr" in posterior.metrics
     again = invgen.sample_posterior(problem.observation, problem.generator, "test-blur:sigma=1", losses=["test-sse"],
-                                    settings=invgen.VISettings(steps=5, map_steps=5), samples=3)
+                                    settings=invgen.VISettings(steps=5, map_steps=5), samples=3,
+                                    device=problem.device)
     assert torch.equal(again.image, posterior.image)
 
 

@@ -30,8 +30,8 @@ def folder(tmp_path, fake_manager):
     return tmp_path / "in"
 
 
-def test_a_folder_gives_a_folder_per_input_an_index_and_a_failure_exit(folder, tmp_path):
-    result = invoke(*RUN, "-i", folder, "-o", tmp_path / "out", "--batch", "2")
+def test_a_folder_gives_a_folder_per_input_an_index_and_a_failure_exit(folder, tmp_path, test_device):
+    result = invoke(*RUN, "-i", folder, "-o", tmp_path / "out", "--batch", "2", "--device", test_device)
     assert result.exit_code == 1, result.output
     rows = [json.loads(line) for line in (tmp_path / "out" / "index.jsonl").read_text().splitlines()]
     assert [(row["name"], row["status"]) for row in rows] == [*((f"digit{i}", "ok") for i in range(5)),
@@ -40,6 +40,7 @@ def test_a_folder_gives_a_folder_per_input_an_index_and_a_failure_exit(folder, t
     for index in range(5):
         record = json.loads((tmp_path / "out" / f"digit{index}" / "run.json").read_text())
         assert record["input"].endswith(f"digit{index}.png") and "reconstruction.png" in record["files"]
+        assert record["device"].startswith(test_device)
         assert sorted(p.name for p in (tmp_path / "out" / f"digit{index}").iterdir()) == sorted(
             [*record["files"], "run.json"])
     assert not (tmp_path / "out" / "broken").exists()

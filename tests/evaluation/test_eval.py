@@ -24,13 +24,14 @@ def images(tmp_path, fake_manager):
     return folder
 
 
-def test_eval_writes_tables_and_figures(images, tmp_path, fake_manager):
+def test_eval_writes_tables_and_figures(images, tmp_path, fake_manager, test_device):
     fake_manager.registry.add_method("brgm", losses=["test-sse"], priors=["test-norm:weight=0.01"], plugin="fakes")
     fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
     out = tmp_path / "eval"
     result = CliRunner().invoke(create_app(), [
         "eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-down", "-t", "test-blur:sigma=1",
-        "-m", "brgm", "-m", "pixel", "-m", "bicubic", "-m", "wiener", "--steps", "10", "--batch", "3", "--output", str(out)])
+        "-m", "brgm", "-m", "pixel", "-m", "bicubic", "-m", "wiener", "--steps", "10", "--batch", "3", "--output", str(out),
+        "--device", test_device])
     assert result.exit_code == 0, result.output
     for name in ("results.csv", "results.json", "results.md", "figure_test-down.png", "figure_test-blur-sigma=1.png"):
         assert (out / name).is_file(), name

@@ -22,7 +22,7 @@ class GaussianNoise(Identity):
         return self.std
 
     def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
-        return y + self.std * torch.randn(y.shape, generator=rng, device=y.device, dtype=y.dtype)
+        return y + self.std * torch.randn(y.shape, generator=rng, dtype=y.dtype).to(y.device)
 
 
 class PoissonNoise(Identity):
@@ -42,5 +42,5 @@ class PoissonNoise(Identity):
 
     def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
         rate = ((y + 1) / 2).clamp(0, 1) * self.peak
-        counts = torch.poisson(rate.double(), generator=rng).to(y.dtype)
+        counts = torch.poisson(rate.double().cpu(), generator=rng).to(y.device, y.dtype)
         return counts / self.peak * 2 - 1

@@ -51,18 +51,20 @@ def sample(generator: str = typer.Option(..., "--generator", "-g", help="A gener
            seed: int = typer.Option(0, "--seed", help="Seed of the latents."),
            truncation: float = typer.Option(1.0, "--truncation", min=0.0, max=1.0, help="Truncation psi."),
            out: Path = typer.Option(..., "--out", help="Where to write the PNG grid."),
-           noise: str = typer.Option("const", "--noise", help="none, const or random.")) -> None:
+           noise: str = typer.Option("const", "--noise", help="none, const or random."),
+           device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N.")) -> None:
     """Write a grid of random samples."""
     import torch
 
-    from invgen.plugin import build_generator, grid_png, write_atomic
+    from invgen.plugin import build_generator, grid_png, resolve_device, write_atomic
 
     with reported_errors():
+        target = resolve_device(device)
         spec = f"stylegan2:weights={_quote(generator)},noise={noise}" if Path(generator).is_file() else generator
-        model = build_generator(spec)
-        z = torch.randn(n, model.z_dim, generator=torch.Generator().manual_seed(seed))
+        model = build_generator(spec).to(target)
+        z = torch.randn(n, model.z_dim, generator=torch.Generator().manual_seed(seed)).to(target)
         with torch.no_grad():
-            images = model.synthesize(model.map(z, truncation=truncation))
+            images = model.synthesize(model.map(z, truncation=truncation)).cpu()
         write_atomic(out, grid_png(images))
         typer.echo(f"wrote {out} ({n} samples of {model.spec})")
 
@@ -89,9 +91,11 @@ def train(data: str = typer.Option(..., "--data", help="mnist5k, a folder of ima
           precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16 autocast (AMX CPUs)."),
           seed: int = typer.Option(0, "--seed"),
           checkpoint_minutes: float = typer.Option(5.0, "--checkpoint-minutes", min=0.0),
+          device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N; "
+                                                              "a run may resume on another device."),
           resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its checkpoint.")) -> None:
     """Train a StyleGAN2 with this plugin's network (exact resume from checkpoints)."""
-    from invgen.plugin import InputError, OutputExists, SpecError
+    from invgen.plugin import InputError, OutputExists, SpecError, resolve_device
     from invgen_stylegan2.train.data import load_source
     from invgen_stylegan2.train.loop import CONFIGS, TrainSettings, Trainer, load_checkpoint_state
     from invgen_stylegan2.train.progress import progress_display
@@ -116,7 +120,7 @@ def train(data: str = typer.Option(..., "--data", help="mnist5k, a folder of ima
             settings = TrainSettings(resolution=resolution, channels=channels, config=config, c_dim=classes,
                                      batch=batch, lr=lr, r1_gamma=gamma, translate=translate, precision=precision,
                                      seed=seed)
-        trainer = Trainer(settings, dataset)
+        trainer = Trainer(settings, dataset, resolve_device(device))
         if resume:
             trainer.load_state_dict(state)
         with progress_display(kimg, trainer.stats) as on_step:

@@ -77,14 +77,15 @@ class Stats:
 class Trainer:
     """Holds G, its EMA, D, both optimisers, the random generators and the counters."""
 
-    def __init__(self, settings: TrainSettings, data: ImageSet) -> None:
-        self.settings, self.data = settings, data
+    def __init__(self, settings: TrainSettings, data: ImageSet, device: str | torch.device = "cpu") -> None:
+        self.settings, self.device = settings, torch.device(device)
+        self.data = ImageSet(data.images.to(self.device), None if data.labels is None else data.labels.to(self.device))
         torch.manual_seed(settings.seed)
-        self.G = StyleGAN2Network(**settings.network_config())
+        self.G = StyleGAN2Network(**settings.network_config()).to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         shape = CONFIGS[settings.config]
         self.D = Discriminator(settings.resolution, settings.channels, settings.c_dim, shape["channels"],
-                               settings.mbstd_group)
+                               settings.mbstd_group).to(self.device)
         ratio = settings.r1_interval / (settings.r1_interval + 1)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=settings.lr, betas=(0.0, 0.99), eps=1e-8)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=settings.lr * ratio, betas=(0.0, 0.99**ratio), eps=1e-8)
@@ -96,16 +97,16 @@ class Trainer:
         if not self.settings.c_dim:
             return None
         index = torch.randint(len(self.data.labels), (count,), generator=self.rng)
-        return F.one_hot(self.data.labels[index], self.settings.c_dim).float()
+        return F.one_hot(self.data.labels[index.to(self.device)], self.settings.c_dim).float()
 
     def _fake(self, count: int) -> tuple[Tensor, Tensor | None]:
-        z = torch.randn(count, self.G.z_dim, generator=self.rng)
+        z = torch.randn(count, self.G.z_dim, generator=self.rng).to(self.device)
         labels = self._labels(count)
         ws = self.G.mapping(z, labels, update_w_avg=True)
         return self.G.synthesis(ws, noise_mode="random"), labels
 
     def _real(self, count: int) -> tuple[Tensor, Tensor | None]:
-        index = torch.randint(len(self.data.images), (count,), generator=self.rng)
+        index = torch.randint(len(self.data.images), (count,), generator=self.rng).to(self.device)
         labels = None
         if self.settings.c_dim:
             labels = F.one_hot(self.data.labels[index], self.settings.c_dim).float()
@@ -122,8 +123,9 @@ class Trainer:
         return torch.stack([padded[i, :, dy:dy + size, dx:dx + size] for i, (dy, dx) in enumerate(offsets)])
 
     def _autocast(self) -> Any:
-        """bf16 autocast for the main passes when ``precision == "bf16"`` (AMX units make convolutions ~2x faster)."""
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.settings.precision == "bf16")
+        """bf16 autocast for the main passes when ``precision == "bf16"`` (AMX units make convolutions ~2x faster;
+        on CUDA, bf16 tensor cores), on the trainer's device."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.precision == "bf16")
 
     def step(self) -> dict[str, float]:
         """One generator update, one discriminator update, and R1 (always fp32) every ``r1_interval`` steps."""
@@ -187,6 +189,7 @@ class Trainer:
             "G": self.G.state_dict(), "G_ema": self.G_ema.state_dict(), "D": self.D.state_dict(),
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
             "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
             "stats": {"step": self.stats.step, "images": self.stats.images, "seconds": self.stats.seconds},
         }
 
@@ -195,6 +198,8 @@ class Trainer:
             getattr(self, name).load_state_dict(state[name])
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+        if self.device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.stats = Stats(**state["stats"])
 
 
@@ -219,12 +224,13 @@ def sample_grid(trainer: Trainer, count: int = 40) -> bytes:
     """A fixed grid of G_ema samples (fixed z; for conditional models each row cycles the classes)."""
     from invgen.plugin import grid_png
 
-    z = torch.randn(count, trainer.G_ema.z_dim, generator=torch.Generator().manual_seed(123))
+    z = torch.randn(count, trainer.G_ema.z_dim, generator=torch.Generator().manual_seed(123)).to(trainer.device)
     labels = None
     if trainer.settings.c_dim:
         labels = F.one_hot(torch.arange(count) % trainer.settings.c_dim, trainer.settings.c_dim).float()
+        labels = labels.to(trainer.device)
     with torch.no_grad():
-        images = trainer.G_ema.synthesis(trainer.G_ema.mapping(z, labels), noise_mode="const")
+        images = trainer.G_ema.synthesis(trainer.G_ema.mapping(z, labels), noise_mode="const").cpu()
     columns = trainer.settings.c_dim or None
     return grid_png(images, columns=columns)
 
