@@ -1,8 +1,11 @@
 """Images at the edges of the engine: files <-> tensors ``[1, C, H, W]`` in [-1, 1].
 
-Readable: PNG/JPEG/BMP/TIFF (through Pillow) and ``.npy`` (uint8 in 0..255 or floats in
-[0, 1]; shaped ``H x W``, ``H x W x C`` or ``C x H x W``; pickles refused). Writes are
-atomic (a temporary file renamed into place), so a failure never leaves a partial file.
+Readable: PNG/JPEG/BMP/TIFF (through Pillow) and ``.npy`` (uint8 in 0..255 or floats in [0, 1];
+shaped ``H x W``, ``H x W x C`` or ``C x H x W``; pickles refused). Observations are not images and
+keep their values: an ``.npz`` with an ``observation`` array ``[C, H, W]`` in invgen's units (what
+``invgen corrupt`` writes, unclipped), and a *complex* ``.npy`` (``H x W`` or ``C x H x W``, e.g.
+k-space), read as ``(Re, Im)`` channel pairs ``[1, 2C, H, W]``. Writes are atomic (a temporary file
+renamed into place), so a failure never leaves a partial file.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from invgen.atomic import write_atomic
 from invgen.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+OBSERVATION_SUFFIX = ".npz"
 
 
 def load_image(path: str | Path, channels: int | None = None) -> Tensor:
@@ -26,8 +30,12 @@ def load_image(path: str | Path, channels: int | None = None) -> Tensor:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix == OBSERVATION_SUFFIX:
+        return _read_observation(path)
     if suffix == ".npy":
         array = _read_npy(path)
+        if np.iscomplexobj(array):
+            return _complex_channels(array, path)
     elif suffix in IMAGE_SUFFIXES:
         array = _read_picture(path, channels)
     else:
@@ -62,14 +70,18 @@ def _read_npy(path: Path) -> np.ndarray:
         raise InputError(f"{path}: not a readable .npy file ({error})") from None
     except (OSError, EOFError) as error:
         raise InputError(f"{path}: not a readable .npy file ({error})") from None
+    if np.iscomplexobj(array):
+        return array
     if array.dtype == np.uint8:
         array = array.astype(np.float32) / 255.0
     elif np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float32)
         if not np.isfinite(array).all() or array.min() < -1e-6 or array.max() > 1 + 1e-6:
-            raise InputError(f"{path}: float images must hold finite values in [0, 1]")
+            raise InputError(f"{path}: float images must hold finite values in [0, 1] (0..255 data: divide by "
+                             f"255; other observations: an .npz as invgen corrupt writes)")
     else:
-        raise InputError(f"{path}: dtype {array.dtype} is not supported (use uint8 or floats in [0, 1])")
+        raise InputError(f"{path}: dtype {array.dtype} is not supported (use uint8, floats on the [0, 1] scale, "
+                         "or complex data)")
     if array.ndim == 2:
         return array[:, :, None]
     if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[2] not in (1, 3):
@@ -77,6 +89,36 @@ def _read_npy(path: Path) -> np.ndarray:
     if array.ndim == 3:
         return array
     raise InputError(f"{path}: expected an H x W or H x W x C array, got shape {array.shape}")
+
+
+def _complex_channels(array: np.ndarray, path: Path) -> Tensor:
+    """Complex ``H x W`` or ``C x H x W`` -> ``[1, 2C, H, W]`` float32 (Re, Im of each channel), values kept."""
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or not np.isfinite(array).all():
+        raise InputError(f"{path}: complex data must be a finite H x W or C x H x W array, got shape {array.shape}")
+    pairs = np.stack([array.real, array.imag], axis=1).reshape(-1, *array.shape[1:])
+    return torch.from_numpy(pairs.astype(np.float32)).unsqueeze(0)
+
+
+def save_observation(path: str | Path, values: Tensor) -> None:
+    """Write an observation ``[C, H, W]`` as ``.npz`` (array ``observation``, float32, invgen's units), unclipped
+    and atomically; :func:`load_image` reads it back as it was."""
+    buffer = io.BytesIO()
+    np.savez(buffer, observation=values.detach().float().cpu().numpy())
+    write_atomic(path, buffer.getvalue())
+
+
+def _read_observation(path: Path) -> Tensor:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            array = archive["observation"] if "observation" in archive.files else None
+    except (ValueError, OSError, EOFError, KeyError) as error:
+        raise InputError(f"{path}: not a readable .npz observation ({error})") from None
+    if array is None or array.ndim != 3 or not np.issubdtype(array.dtype, np.floating) or not np.isfinite(array).all():
+        raise InputError(f"{path}: an .npz observation needs a finite float array 'observation' [C, H, W] "
+                         "(as invgen corrupt writes)")
+    return torch.from_numpy(array.astype(np.float32)).unsqueeze(0)
 
 
 def _convert_channels(image: Tensor, channels: int, path: Path) -> Tensor:

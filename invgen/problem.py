@@ -96,6 +96,15 @@ def as_batch(observed: Tensor | str | Path, channels: int) -> Tensor:
     return observed.float() if not observed.is_floating_point() else observed
 
 
+def observation_channels(generator: Generator, forward: ForwardModel) -> int:
+    """How many channels an observation has: f(G(w))'s (e.g. 2 for k-space of a grey image), else the
+    generator's when the chain cannot take its images (check_observation then says why)."""
+    try:
+        return int(forward.output_shape(generator.image_shape)[0])
+    except ValueError:
+        return generator.channels
+
+
 def check_observation(observation: Tensor, generator: Generator, forward: ForwardModel) -> None:
     """A one-line error unless the observation has the shape that f(G(w)) has."""
     try:
@@ -173,7 +182,8 @@ class Setup:
         simulation of it (noise drawn with ``seed``, on the CPU) and the clean image the ground truth."""
         check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
         fwd = chain(build_forward(forward))
-        observation = as_batch(observed, self.generator.channels).cpu()
+        observation = as_batch(observed, self.generator.channels if simulate else
+                               observation_channels(self.generator, fwd)).cpu()
         if simulate:
             what = f"{observed}: the clean image for --simulate" if isinstance(observed, (str, Path)) else \
                 "the clean image to simulate from"

@@ -87,3 +87,22 @@ def test_atomic_writes_respect_the_umask(tmp_path):
     finally:
         os.umask(previous)
     assert (tmp_path / "f.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_observations_keep_their_values_in_npz_files(tmp_path):
+    from invgen.io import save_observation
+
+    values = torch.tensor([[[-3.5, 0.25], [1.75, 12.0]]])
+    save_observation(tmp_path / "obs.npz", values)
+    assert torch.equal(load_image(tmp_path / "obs.npz"), values[None])
+    np.savez(tmp_path / "other.npz", image=np.zeros((1, 2, 2)))
+    with pytest.raises(InputError, match="needs a finite float array 'observation'"):
+        load_image(tmp_path / "other.npz")
+
+
+def test_complex_npy_is_read_as_re_im_channel_pairs(tmp_path):
+    data = (np.arange(12) - 6 + 1j * np.arange(12)[::-1]).reshape(3, 4).astype(np.complex64)
+    np.save(tmp_path / "k.npy", data)
+    loaded = load_image(tmp_path / "k.npy", channels=1)
+    assert loaded.shape == (1, 2, 3, 4)
+    assert np.array_equal(loaded[0, 0].numpy(), data.real) and np.array_equal(loaded[0, 1].numpy(), data.imag)

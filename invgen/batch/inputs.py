@@ -17,7 +17,7 @@ from pathlib import Path
 
 from invgen.errors import InputError
 
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz"}
 MANIFEST_TYPES = {".txt", ".lst", ".csv"}
 _GLOB = re.compile(r"[*?\[]")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")

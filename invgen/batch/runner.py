@@ -19,7 +19,7 @@ from invgen.components import build_forward
 from invgen.errors import UserError
 from invgen.forward import chain
 from invgen.io import load_image, png_bytes
-from invgen.problem import Setup, check_observation
+from invgen.problem import Setup, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
 from invgen.solvers.map import MAPSettings, Progress
@@ -177,7 +177,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
 
 def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began: float) -> _Loaded:
     generator = setup.generator
-    image = load_image(item.path, generator.channels)
+    image = load_image(item.path, generator.channels if options.simulate else observation_channels(generator, model))
     wanted = generator.image_shape if options.simulate else tuple(model.output_shape(generator.image_shape))
     image, geometry = options.geometry.fit(image, tuple(wanted[1:]), str(item.path))
     clean = None

@@ -58,3 +58,11 @@ def test_weights_cache_registration_is_used(monkeypatch, tmp_path, lpips_weights
               registry().weights["lpips-alexnet"])
     ref, p0, _ = _examples(lpips_examples)
     assert invgen.loss("lpips:net=alex")(p0, ref, None).item() == pytest.approx(0.722, abs=1e-3)
+
+
+def test_observations_that_are_not_images_get_a_clear_error(lpips_weights):
+    from invgen.errors import UserError
+
+    loss = invgen.loss("lpips:net=alex")
+    with pytest.raises(UserError, match="lpips compares images of 1 or 3 channels.*--preset pixel"):
+        loss(torch.zeros(1, 2, 32, 32), torch.zeros(1, 2, 32, 32), None)

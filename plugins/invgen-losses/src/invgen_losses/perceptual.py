@@ -46,6 +46,9 @@ class LPIPSLoss(Loss):
         self.model = build_lpips(net, download)
 
     def forward(self, prediction: Tensor, observation: Tensor, mask: Tensor | None) -> Tensor:
+        if prediction.shape[1] not in (1, 3):
+            raise UserError(f"lpips compares images of 1 or 3 channels, but these observations have "
+                            f"{prediction.shape[1]} (data such as k-space?): use --preset pixel, or drop the lpips term")
         if mask is not None:
             prediction = prediction * mask
             observation = observation * mask

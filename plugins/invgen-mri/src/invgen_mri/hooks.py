@@ -1,0 +1,34 @@
+"""invgen hooks of the MRI plugin (imported on every CLI start: no torch here)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from invgen.plugin import Param, hookimpl
+
+
+@hookimpl
+def register_forward_models(register: Callable[..., None]) -> None:
+    register("kspace", "invgen_mri.kspace:KSpace", params=(
+        Param("R", "float", 4.0, "acceleration: 1/R of the phase-encode lines are acquired", min=1.0, max=256.0),
+        Param("center", "float", 0.08, "fraction of lines fully sampled around the centre", min=0.0, max=1.0),
+        Param("pattern", "choice", "random", "the other lines: random (seeded) or equispaced",
+              choices=("random", "equispaced")),
+        Param("seed", "int", 0, "seed of the random pattern", min=0),
+        Param("mask", "path", None, "a sampling mask file instead (.npy or image, [H, W] or [W], non-zero = "
+                                    "acquired)"),
+        Param("noise", "float", 0.0, "std of complex Gaussian noise on each of Re and Im (in the image's "
+                                     "[-1, 1] units; orthonormal FFT)", min=0.0, max=10.0),
+    ), summary="MRI: undersampled Cartesian k-space (orthonormal FFT); observations are (Re, Im) channels")
+
+
+@hookimpl
+def register_baselines(register: Callable[..., None]) -> None:
+    register("zero-filled", "invgen_mri.baselines:zero_filled", "invgen_mri.baselines:applies",
+             summary="inverse FFT of the acquired k-space, the rest set to 0")
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register("mri4", ["kspace:R=4,center=0.08"], summary="4x undersampled k-space, 8% of the lines at the centre")
+    register("mri8", ["kspace:R=8,center=0.04"], summary="8x undersampled k-space, 4% of the lines at the centre")
