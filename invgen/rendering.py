@@ -52,15 +52,26 @@ def image_files(prefix: str, images: Tensor) -> dict[str, bytes]:
 
 
 def observation_panel(observation: "Tensor", like: "Tensor") -> "Tensor":
-    """The first observation resized (nearest) and converted to the reconstruction's size and channels."""
+    """The first observation as a picture of the reconstruction's size and channels (:func:`observation_view`)."""
+    return observation_view(observation[:1], like)[0]
+
+
+def observation_view(observations: "Tensor", like: "Tensor") -> "Tensor":
+    """Observations ``[B, C', h, w]`` shown like images ``[*, C, H, W]``: resized (nearest), grey or colour as
+    the images are. Observations that are data rather than images (channels other than 1 or 3, such as
+    k-space's (Re, Im) pairs) are shown as their log magnitude, scaled to [-1, 1]."""
     import torch.nn.functional as F
 
-    shown = observation[:1]
+    shown = observations
+    if shown.shape[1] not in (1, 3):
+        magnitude = shown.square().sum(1, keepdim=True).sqrt().log1p()
+        peak = magnitude.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+        shown = magnitude / peak * 2 - 1
     if shown.shape[-2:] != like.shape[-2:]:
         shown = F.interpolate(shown, size=like.shape[-2:], mode="nearest")
     if shown.shape[1] != like.shape[1]:
         shown = shown.mean(1, keepdim=True).expand(-1, like.shape[1], -1, -1)
-    return shown[0]
+    return shown
 
 
 def metric_title(title: str, metrics: dict[str, list[float]]) -> str:

@@ -104,14 +104,14 @@ def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcom
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import torch.nn.functional as F
 
     from invgen.io import to_uint8
+    from invgen.rendering import observation_view
 
     mine = [o for o in outcomes if o.task == task and o.examples is not None]
     common = set(example_indices(len(clean))) if not mine else set.intersection(*(set(o.example_indices) for o in mine))
     indices = sorted(common)[:columns]
-    shown = F.interpolate(observed[indices], size=clean.shape[-2:], mode="nearest")
+    shown = observation_view(observed[indices], clean)
     rows = [("ground truth", clean[indices]), ("observation", shown)]
     rows += [(o.method, o.examples[[o.example_indices.index(i) for i in indices]]) for o in mine]
     count = len(indices)

@@ -7,7 +7,6 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-import invgen
 from invgen.cli.app import create_app
 from invgen.io import load_image, save_image
 
@@ -20,11 +19,8 @@ def invoke(*args):
 
 
 @pytest.fixture
-def folder(tmp_path, fake_manager):
-    generator = invgen.generator("toy:size=16,layers=2")
-    images = generator(generator.map(torch.randn(5, generator.z_dim, generator=torch.Generator().manual_seed(4))))
-    for index, image in enumerate(images):
-        save_image(tmp_path / "in" / f"digit{index}.png", image)
+def folder(tmp_path, make_toy_folder):
+    make_toy_folder(tmp_path / "in", 5, "digit", seed=4)
     (tmp_path / "in" / "sub").mkdir()
     (tmp_path / "in" / "sub" / "broken.png").write_bytes(b"not a picture")
     return tmp_path / "in"
@@ -124,3 +120,14 @@ def test_crop_resize_and_restore_size(tmp_path, fake_manager):
     bad = invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "bad", "--crop", "0,0,70,10", "--resize")
     assert bad.exit_code == 1 and "outside its 60x40 pixels" in bad.stderr
     assert invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "bad", "--crop", "1,2").exit_code == 2
+
+
+def test_posterior_samples_for_many_inputs(folder, tmp_path):
+    result = invoke(*RUN[:-4], "--steps", "3", "--method", "vi", "--samples", "3", "-i", folder, "-o", tmp_path / "vi",
+                    "--batch", "4")
+    assert result.exit_code == 1  # the broken input
+    for index in range(5):
+        files = {p.name for p in (tmp_path / "vi" / f"digit{index}").iterdir()}
+        assert {"sample_000.png", "sample_002.png", "posterior_std.png", "run.json"} <= files
+        record = json.loads((tmp_path / "vi" / f"digit{index}" / "run.json").read_text())
+        assert record["solver"]["method"] == "vi" and "posterior" in record
