@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,8 +25,27 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 OBSERVATION_SUFFIX = ".npz"
 
 
+def load_input(path: str | Path, channels: int | None = None,
+               window: Any = None) -> tuple[Tensor, dict[str, Any] | None]:
+    """:func:`load_image`, and for DICOM and NIfTI inputs the record of their windowing (:mod:`invgen.medical`;
+    ``window`` a :class:`~invgen.medical.Window` or None for the file's own)."""
+    from invgen.medical import is_medical, read_medical
+
+    if not is_medical(path):
+        return load_image(path, channels), None
+    image, record = read_medical(path, window)
+    if channels is not None and channels != 1:
+        image = _convert_channels(image, channels, Path(path))
+    return image, record
+
+
 def load_image(path: str | Path, channels: int | None = None) -> Tensor:
-    """Read an image file as ``[1, C, H, W]`` float32 in [-1, 1], converted to ``channels`` if given."""
+    """Read an image file as ``[1, C, H, W]`` float32 in [-1, 1], converted to ``channels`` if given (DICOM and
+    NIfTI through their window, see :func:`load_input`)."""
+    from invgen.medical import is_medical
+
+    if is_medical(path):
+        return load_input(path, channels)[0]
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")

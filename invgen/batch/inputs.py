@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from invgen.errors import InputError
+from invgen.medical import is_medical
 
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz"}
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".dcm", ".dicom", ".nii",
+               ".nii.gz")
 MANIFEST_TYPES = {".txt", ".lst", ".csv"}
 _GLOB = re.compile(r"[*?\[]")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -36,26 +38,27 @@ def collect_inputs(source: str | Path) -> list[InputItem]:
     """Every input ``source`` names, in a deterministic order, with unique output names."""
     path = Path(source)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_TYPES
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(IMAGE_TYPES)
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         entries = [(file, None, ()) for file in files]
     elif path.is_file() and path.suffix.lower() in MANIFEST_TYPES:
         entries = _manifest(path)
-    elif path.is_file():
+    elif path.is_file() or is_medical(source):
         entries = [(path, None, ())]
     elif _GLOB.search(str(source)):
         entries = [(Path(p), None, ()) for p in sorted(glob.glob(str(source), recursive=True)) if Path(p).is_file()]
     else:
         raise InputError(f"{source}: no such file or folder, and not a glob pattern; check the --input path")
     if not entries:
-        raise InputError(f"{source}: holds no images (readable: {', '.join(sorted(IMAGE_TYPES))})")
+        raise InputError(f"{source}: holds no images (readable: {', '.join(IMAGE_TYPES)})")
     return _named(entries)
 
 
 def is_single(source: str | Path) -> bool:
-    """One image file (not a manifest): its results go straight into the output folder, as before."""
+    """One image file (not a manifest; a DICOM frame or NIfTI slice too): its results go straight into the
+    output folder, as before."""
     path = Path(source)
-    return path.is_file() and path.suffix.lower() not in MANIFEST_TYPES
+    return (path.is_file() and path.suffix.lower() not in MANIFEST_TYPES) or (not path.exists() and is_medical(source))
 
 
 def _manifest(path: Path) -> list[tuple[Path, str | None, tuple[str, ...]]]:
@@ -84,7 +87,8 @@ def _named(entries: list[tuple[Path, str | None, tuple[str, ...]]]) -> list[Inpu
     taken: set[str] = set()
     items = []
     for path, name, extra in entries:
-        base = _UNSAFE.sub("_", name or path.stem).strip("._") or "input"
+        stem = path.name.split(":")[0].removesuffix(".gz").rsplit(".", 1)[0] + _options_suffix(path.name)
+        base = _UNSAFE.sub("_", name or stem).strip("._") or "input"
         unique, count = base, 1
         while unique in taken:
             count += 1
@@ -92,3 +96,9 @@ def _named(entries: list[tuple[Path, str | None, tuple[str, ...]]]) -> list[Inpu
         taken.add(unique)
         items.append(InputItem(path, unique, extra))
     return items
+
+
+def _options_suffix(name: str) -> str:
+    """``vol.nii.gz:slice=40`` -> ``_slice40``: slices of one volume get names of their own."""
+    _, sep, options = name.partition(":")
+    return "_" + options.replace("=", "").replace(",", "_") if sep else ""

@@ -18,7 +18,7 @@ from invgen.batch.store import RunStore
 from invgen.components import build_forward
 from invgen.errors import UserError
 from invgen.forward import chain
-from invgen.io import load_image, png_bytes
+from invgen.io import load_input, png_bytes
 from invgen.problem import Setup, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
@@ -39,7 +39,8 @@ def auto_batch(device: torch.device, resolution: int) -> int:
 @dataclass(frozen=True)
 class RunOptions:
     """How inputs become problems: the forward chain, whether inputs are clean images to corrupt
-    (``simulate``, noise seeded by ``seed``), how many share a solve, and their geometry."""
+    (``simulate``, noise seeded by ``seed``), how many share a solve, their geometry, and the intensity
+    window of DICOM and NIfTI inputs (a :class:`~invgen.medical.Window`; None: the file's own)."""
 
     forward: tuple[str, ...] = ("identity",)
     simulate: bool = False
@@ -47,6 +48,7 @@ class RunOptions:
     batch: int | None = None
     geometry: Geometry = Geometry()
     restore_size: bool = False
+    window: Any = None
 
 
 class Events:
@@ -87,6 +89,7 @@ class _Loaded:
     clean: Tensor | None
     geometry: dict[str, Any]
     seconds: float
+    medical: dict[str, Any] | None = None
 
 
 def run_inputs(items: Sequence[InputItem], setup: Setup, settings: MAPSettings | VISettings, store: RunStore,
@@ -177,7 +180,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
 
 def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began: float) -> _Loaded:
     generator = setup.generator
-    image = load_image(item.path, generator.channels if options.simulate else observation_channels(generator, model))
+    channels = generator.channels if options.simulate else observation_channels(generator, model)
+    image, medical = load_input(item.path, channels, options.window)
     wanted = generator.image_shape if options.simulate else tuple(model.output_shape(generator.image_shape))
     image, geometry = options.geometry.fit(image, tuple(wanted[1:]), str(item.path))
     clean = None
@@ -188,7 +192,7 @@ def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began:
                             "pass --resize (and --crop) or resize it")
         clean, image = image, model.simulate(image, options.seed)
     check_observation(image, generator, model)
-    return _Loaded(item, image, clean, geometry, time.perf_counter() - began)
+    return _Loaded(item, image, clean, geometry, time.perf_counter() - began, medical)
 
 
 def _optional(compute: Any, warnings: list[str], what: str) -> Any:
@@ -228,6 +232,8 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         record["batch"] = {"size": batch, "solve_s": round(result.seconds, 3), "history": "batch means"}
     if entry.geometry["crop"] is not None or entry.geometry["resized_from"] is not None:
         record["input_geometry"] = entry.geometry
+    if entry.medical is not None:
+        record["medical"] = entry.medical
     if baselines:
         record["baselines"] = {name: {key: values[index] for key, values in scores.items()}
                                for name, scores in baselines.items()}
@@ -239,7 +245,8 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
 def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup: Setup) -> dict[str, bytes]:
     """Every file of one input's output; ``run.json`` lists them (so a later run may replace them whole)."""
     from invgen.posterior_rendering import posterior_summary, render_posterior
-    from invgen.rendering import json_bytes, render_map
+    from invgen.medical import write_medical
+    from invgen.rendering import footer_text, json_bytes, render_map
 
     warnings = record.setdefault("warnings", [])
     if isinstance(result, Posterior):
@@ -247,10 +254,20 @@ def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup
         files = render_posterior(result, record)
     else:
         files = render_map(result, record)
+    final = result.image
     if options.restore_size:
-        problem_size = tuple(result.observation.shape[-2:])
+        fitted = result.ground_truth if options.simulate else result.observation  # what the input was fitted to
+        problem_size = tuple(fitted.shape[-2:])
         geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}
-        files["reconstruction_restored.png"] = png_bytes(restored(result.image, geometry, problem_size)[0])
+        final = restored(result.image, geometry, problem_size)
+        files["reconstruction_restored.png"] = png_bytes(final[0])
+    if "medical" in record:
+        medical = _optional(lambda: write_medical(final[:, :1], record["medical"], footer_text(record)), warnings,
+                            "DICOM/NIfTI output")
+        if medical is not None:
+            name, data, notes = medical
+            files[name] = data
+            warnings.extend(notes)
     if not warnings:
         record.pop("warnings")
     record["files"] = sorted(files)

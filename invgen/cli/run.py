@@ -48,6 +48,9 @@ def run(
     resize: bool = typer.Option(False, "--resize", help="Resize each input to the size the problem needs."),
     restore_size: bool = typer.Option(False, "--restore-size", help="Also write reconstruction_restored.png at the "
                                                                     "input's pixel pitch."),
+    window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
+                                                                "to the image range (default: the file's own window, "
+                                                                "else min-max)."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
                                                               "torchrun and Slurm arrays are detected without it."),
     resume: bool = typer.Option(False, "--resume", help="Skip inputs whose results are complete."),
@@ -71,7 +74,10 @@ def run(
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
-        options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size)
+        from invgen.medical import Window
+
+        options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
+                             None if window is None else Window.parse(window))
         check_terms(generator, loss, prior, preset, method)
         check_specs("forward", forward)
         single = is_single(input)

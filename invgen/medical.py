@@ -1,0 +1,262 @@
+"""DICOM and NIfTI in and out (the optional ``invgen-core[medical]`` extra: pydicom, nibabel).
+
+In: the file's values in its own units (DICOM: after the modality LUT, e.g. Hounsfield units; NIfTI:
+the scaled voxel values), then a window ``[center - width/2, center + width/2]`` mapped linearly to
+[-1, 1] (values outside it are clipped). The window is the user's (``--window CENTER,WIDTH``), else
+the DICOM file's own VOI window, else the image's minimum and maximum. ``MONOCHROME1`` images (high
+values shown dark) are inverted so that every image looks as it is displayed. What was done is the
+*record* (``run.json``'s ``medical``), from which the output is written back in the input's units:
+a derived DICOM (patient and study kept; new series and instance UIDs; ``ImageType`` DERIVED;
+geometry kept when the size matches), or the NIfTI volume with the reconstructed slice written into
+a copy of it (same affine and header).
+
+Options after the path: ``scan.dcm:frame=3`` (a frame of a multi-frame file), ``vol.nii.gz:axis=2,slice=40``
+(default: the middle slice along the last axis).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from invgen.errors import InputError, UsageError
+
+DICOM_SUFFIXES = (".dcm", ".dicom")
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+OPTIONS = {"frame", "axis", "slice"}
+
+
+def is_medical(path: str | Path) -> bool:
+    """A DICOM or NIfTI file name (options after ``:`` allowed)."""
+    return _medical_name(str(path).rpartition(":")[0] if ":" in str(path) and not Path(str(path)).exists()
+                         else str(path))
+
+
+def _medical_name(name: str) -> bool:
+    return name.lower().endswith(DICOM_SUFFIXES + NIFTI_SUFFIXES)
+
+
+def split_options(path: str | Path) -> tuple[Path, dict[str, int]]:
+    """``file.dcm:frame=3`` -> (``file.dcm``, ``{"frame": 3}``); a path that exists as written has no options."""
+    text = str(path)
+    if Path(text).exists() or ":" not in text:
+        return Path(text), {}
+    base, _, options = text.rpartition(":")
+    values: dict[str, int] = {}
+    for item in options.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in OPTIONS or not value.strip().lstrip("-").isdigit():
+            raise InputError(f"{text}: options after ':' are frame=N (DICOM) or axis=A,slice=N (NIfTI)")
+        values[key.strip()] = int(value)
+    return Path(base), values
+
+
+@dataclass(frozen=True)
+class Window:
+    """The values mapped to [-1, 1]: ``[center - width / 2, center + width / 2]``."""
+
+    center: float
+    width: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Window":
+        parts = text.split(",")
+        try:
+            center, width = (float(part) for part in parts)
+        except ValueError:
+            raise UsageError(f"--window {text!r}: give CENTER,WIDTH in the file's units, e.g. --window 40,400") from None
+        if not width > 0:
+            raise UsageError(f"--window {text!r}: the width must be > 0")
+        return cls(center, width)
+
+    @property
+    def low(self) -> float:
+        return self.center - self.width / 2
+
+    def to_unit(self, values: np.ndarray) -> np.ndarray:
+        return np.clip((values - self.low) / self.width, 0.0, 1.0) * 2 - 1
+
+    def from_unit(self, image: np.ndarray) -> np.ndarray:
+        return self.low + (image + 1) / 2 * self.width
+
+
+def read_medical(path: str | Path, window: Window | None = None) -> tuple[Tensor, dict[str, Any]]:
+    """``[1, 1, H, W]`` in [-1, 1] from a DICOM or NIfTI input, and the record of how (module docstring)."""
+    file, options = split_options(path)
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    if file.name.lower().endswith(DICOM_SUFFIXES):
+        values, record = _read_dicom(file, options, window)
+    else:
+        values, record = _read_nifti(file, options)
+    chosen = window or _file_window(record) or _min_max(values)
+    image = chosen.to_unit(values)
+    if record.get("photometric") == "MONOCHROME1":
+        image = -image
+    record["window"] = {"center": chosen.center, "width": chosen.width,
+                        "source": "option" if window else record.pop("window_source", "min-max")}
+    return torch.from_numpy(image.astype(np.float32))[None, None], record
+
+
+def _min_max(values: np.ndarray) -> Window:
+    low, high = float(values.min()), float(values.max())
+    return Window((low + high) / 2, max(high - low, 1e-6))
+
+
+def _file_window(record: dict[str, Any]) -> Window | None:
+    found = record.get("file_window")
+    if found is None:
+        return None
+    record["window_source"] = "file"
+    return Window(*found)
+
+
+def _pydicom() -> Any:
+    try:
+        import pydicom
+    except ImportError:
+        raise InputError("reading DICOM needs pydicom: pip install 'invgen-core[medical]'") from None
+    return pydicom
+
+
+def _read_dicom(file: Path, options: dict[str, int], window: Window | None) -> tuple[np.ndarray, dict[str, Any]]:
+    pydicom = _pydicom()
+    from pydicom.pixels import apply_modality_lut
+
+    try:
+        dataset = pydicom.dcmread(file)
+        pixels = dataset.pixel_array
+    except Exception as error:  # noqa: BLE001 - pydicom raises many types for damaged or compressed files
+        raise InputError(f"{file}: not a readable DICOM image ({type(error).__name__}: {error}); compressed "
+                         "transfer syntaxes need pydicom's optional decoders") from None
+    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    frame = options.get("frame", 0)
+    if not 0 <= frame < frames:
+        raise InputError(f"{file}: frame={frame} but the file has {frames} frame(s) (0..{frames - 1})")
+    if frames > 1:
+        pixels = pixels[frame]
+    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
+    if pixels.ndim != 2 or not photometric.startswith("MONOCHROME"):
+        raise InputError(f"{file}: a {photometric} image of shape {pixels.shape}; invgen reads greyscale DICOM")
+    values = np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float64)
+    record: dict[str, Any] = {"format": "dicom", "path": str(file), "frame": frame if frames > 1 else None,
+                              "photometric": photometric, "size": list(values.shape),
+                              "stored_dtype": str(pixels.dtype)}
+    if "WindowCenter" in dataset and "WindowWidth" in dataset:
+        center, width = (_first(dataset.WindowCenter), _first(dataset.WindowWidth))
+        if width > 0:
+            record["file_window"] = [center, width]
+    return values, record
+
+
+def _first(value: Any) -> float:
+    """The first of a DICOM multi-value (files may list several windows), or the value itself."""
+    from pydicom.multival import MultiValue
+
+    return float(value[0]) if isinstance(value, MultiValue) else float(value)
+
+
+def _nibabel() -> Any:
+    try:
+        import nibabel
+    except ImportError:
+        raise InputError("reading NIfTI needs nibabel: pip install 'invgen-core[medical]'") from None
+    return nibabel
+
+
+def _read_nifti(file: Path, options: dict[str, int]) -> tuple[np.ndarray, dict[str, Any]]:
+    nibabel = _nibabel()
+    try:
+        volume = nibabel.load(str(file))
+        data = np.asarray(volume.dataobj, dtype=np.float64)
+    except Exception as error:  # noqa: BLE001
+        raise InputError(f"{file}: not a readable NIfTI file ({type(error).__name__}: {error})") from None
+    while data.ndim > 3 and data.shape[-1] == 1:
+        data = data[..., 0]
+    if data.ndim == 2:
+        data = data[:, :, None]
+    if data.ndim != 3:
+        raise InputError(f"{file}: a {data.ndim}-D volume; invgen reads 2-D and 3-D NIfTI")
+    axis = options.get("axis", 2)
+    if axis not in (0, 1, 2):
+        raise InputError(f"{file}: axis={axis}; use 0, 1 or 2")
+    index = options.get("slice", data.shape[axis] // 2)
+    if not 0 <= index < data.shape[axis]:
+        raise InputError(f"{file}: slice={index} but axis {axis} has {data.shape[axis]} slices")
+    values = np.take(data, index, axis=axis)
+    return values, {"format": "nifti", "path": str(file), "axis": axis, "slice": index, "size": list(values.shape),
+                    "volume_shape": list(data.shape)}
+
+
+def write_medical(image: Tensor, record: dict[str, Any], description: str) -> tuple[str, bytes, list[str]]:
+    """The reconstruction ``[1, 1, H, W]`` in [-1, 1] back in the input's format and units: (file name, bytes,
+    notes). The window of the record is inverted; clipped values stay at the window's edges."""
+    unit = image.detach().float().cpu()[0, 0].numpy().astype(np.float64)
+    if record.get("photometric") == "MONOCHROME1":
+        unit = -unit
+    window = Window(record["window"]["center"], record["window"]["width"])
+    values = window.from_unit(unit)
+    if record["format"] == "dicom":
+        return "reconstruction.dcm", *_write_dicom(values, record, window, description)
+    return "reconstruction.nii.gz", *_write_nifti(values, record)
+
+
+def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
+                 description: str) -> tuple[bytes, list[str]]:
+    pydicom = _pydicom()
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    dataset = pydicom.dcmread(record["path"])
+    slope = float(dataset.get("RescaleSlope", 1) or 1)
+    intercept = float(dataset.get("RescaleIntercept", 0) or 0)
+    dtype = np.dtype(record["stored_dtype"]).newbyteorder("<")
+    info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else None
+    stored = (values - intercept) / slope
+    stored = np.clip(np.round(stored), info.min, info.max) if info is not None else stored
+    notes = []
+    if list(values.shape) != record["size"]:
+        for keyword in ("PixelSpacing", "ImagerPixelSpacing", "ImagePositionPatient", "ImageOrientationPatient"):
+            if keyword in dataset:
+                delattr(dataset, keyword)
+        notes.append(f"DICOM geometry tags dropped: the reconstruction is {values.shape[0]}x{values.shape[1]}, the "
+                     f"input {record['size'][0]}x{record['size'][1]} (--resize --restore-size keeps them)")
+    for keyword in ("NumberOfFrames", "PerFrameFunctionalGroupsSequence", "FrameIncrementPointer"):
+        if keyword in dataset:
+            delattr(dataset, keyword)
+    dataset.Rows, dataset.Columns = values.shape
+    dataset.PixelData = np.ascontiguousarray(stored.astype(dtype)).tobytes()
+    dataset.SeriesInstanceUID = generate_uid()
+    dataset.SOPInstanceUID = generate_uid()
+    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset.ImageType = ["DERIVED", "SECONDARY", "INVGEN"]
+    dataset.SeriesDescription = f"invgen reconstruction: {description}"[:64]
+    dataset.DerivationDescription = f"invgen reconstruction: {description}"[:1024]
+    dataset.WindowCenter, dataset.WindowWidth = window.center, window.width
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue(), notes
+
+
+def _write_nifti(values: np.ndarray, record: dict[str, Any]) -> tuple[bytes, list[str]]:
+    nibabel = _nibabel()
+    if list(values.shape) != record["size"]:
+        raise InputError(f"the reconstruction is {values.shape[0]}x{values.shape[1]} but the NIfTI slice is "
+                         f"{record['size'][0]}x{record['size'][1]}; pass --resize --restore-size to write it back")
+    volume = nibabel.load(record["path"])
+    data = np.asarray(volume.dataobj, dtype=np.float32).reshape(record["volume_shape"])
+    index = [slice(None)] * 3
+    index[record["axis"]] = record["slice"]
+    data[tuple(index)] = values
+    header = volume.header.copy()
+    header.set_data_dtype(np.float32)
+    written = type(volume)(data, volume.affine, header)
+    written.header.set_slope_inter(1, 0)
+    return gzip.compress(written.to_bytes(), mtime=0), []
