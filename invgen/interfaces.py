@@ -126,6 +126,12 @@ class ForwardModel(Component, nn.Module, ABC):
 
     :meth:`forward` is the differentiable, noise-free operator used inside the objective;
     :meth:`simulate` also draws the noise model, to make synthetic observations.
+
+    Value contract: observations are data, not images. They are float tensors in the units the
+    operator gives (an image operator keeps [-1, 1] only up to its noise; k-space values are far
+    outside it) and nothing clips them: files keep them (``.npz``), and data terms compare them as
+    they are. Channels other than 1 or 3 (e.g. (Re, Im) pairs) are data that image-only terms
+    such as LPIPS refuse.
     """
 
     @abstractmethod

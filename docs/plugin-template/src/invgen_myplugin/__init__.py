@@ -1,0 +1,1 @@
+"""invgen-myplugin: a template for a forward-model plugin (copy, rename, edit)."""
