@@ -32,7 +32,11 @@ def load_input(path: str | Path, channels: int | None = None,
     from invgen.medical import is_medical, read_medical
 
     if not is_medical(path):
-        return load_image(path, channels), None
+        image = load_image(path, channels)
+        suffix = Path(path).suffix.lower()
+        if suffix in (".png", ".tif", ".tiff") and image.shape[1] == 1 and _sixteen_bits(Path(path)):
+            return image, {"format": "png" if suffix == ".png" else "tiff", "bits": 16}
+        return image, None
     image, record = read_medical(path, window)
     if channels is not None and channels != 1:
         image = _convert_channels(image, channels, Path(path))
@@ -66,13 +70,20 @@ def load_image(path: str | Path, channels: int | None = None) -> Tensor:
     return image * 2.0 - 1.0
 
 
+def _sixteen_bits(path: Path) -> bool:
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        return picture.mode.startswith("I;16")
+
+
 def _read_picture(path: Path, channels: int | None) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as picture:
             picture.load()
-            if picture.mode == "I;16":  # 16-bit grayscale, common for medical images
+            if picture.mode.startswith("I;16"):  # 16-bit grayscale, common for medical images
                 return np.asarray(picture, dtype=np.float32)[:, :, None] / 65535.0
             grey = channels == 1 or (channels is None and picture.mode in ("1", "L", "LA", "I", "F"))
             array = np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0
@@ -162,6 +173,16 @@ def png_bytes(image: Tensor) -> bytes:
 
     buffer = io.BytesIO()
     Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def grey16_bytes(image: Tensor, file_format: str = "png") -> bytes:
+    """Encode one grey channel ``[1, H, W]`` in [-1, 1] as a 16-bit PNG or TIFF (0..65535)."""
+    from PIL import Image
+
+    values = ((image.detach().float().cpu()[0].clamp(-1, 1) + 1) * 32767.5).round().numpy().astype(np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(values).save(buffer, format=file_format.upper())
     return buffer.getvalue()
 
 

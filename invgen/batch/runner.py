@@ -18,7 +18,7 @@ from invgen.batch.store import RunStore
 from invgen.components import build_forward
 from invgen.errors import UserError
 from invgen.forward import chain
-from invgen.io import load_input, png_bytes
+from invgen.io import grey16_bytes, load_input, png_bytes
 from invgen.problem import Setup, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
@@ -89,7 +89,7 @@ class _Loaded:
     clean: Tensor | None
     geometry: dict[str, Any]
     seconds: float
-    medical: dict[str, Any] | None = None
+    file_record: dict[str, Any] | None = None  # DICOM/NIfTI windowing, or a 16-bit picture
 
 
 def run_inputs(items: Sequence[InputItem], setup: Setup, settings: MAPSettings | VISettings, store: RunStore,
@@ -181,7 +181,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
 def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began: float) -> _Loaded:
     generator = setup.generator
     channels = generator.channels if options.simulate else observation_channels(generator, model)
-    image, medical = load_input(item.path, channels, options.window)
+    image, file_record = load_input(item.path, channels, options.window)
     wanted = generator.image_shape if options.simulate else tuple(model.output_shape(generator.image_shape))
     image, geometry = options.geometry.fit(image, tuple(wanted[1:]), str(item.path))
     clean = None
@@ -192,7 +192,7 @@ def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began:
                             "pass --resize (and --crop) or resize it")
         clean, image = image, model.simulate(image, options.seed)
     check_observation(image, generator, model)
-    return _Loaded(item, image, clean, geometry, time.perf_counter() - began, medical)
+    return _Loaded(item, image, clean, geometry, time.perf_counter() - began, file_record)
 
 
 def _optional(compute: Any, warnings: list[str], what: str) -> Any:
@@ -232,8 +232,8 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         record["batch"] = {"size": batch, "solve_s": round(result.seconds, 3), "history": "batch means"}
     if entry.geometry["crop"] is not None or entry.geometry["resized_from"] is not None:
         record["input_geometry"] = entry.geometry
-    if entry.medical is not None:
-        record["medical"] = entry.medical
+    if entry.file_record is not None:
+        record["medical" if entry.file_record.get("bits") is None else "input_file"] = entry.file_record
     if baselines:
         record["baselines"] = {name: {key: values[index] for key, values in scores.items()}
                                for name, scores in baselines.items()}
@@ -261,6 +261,9 @@ def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup
         geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}
         final = restored(result.image, geometry, problem_size)
         files["reconstruction_restored.png"] = png_bytes(final[0])
+    if record.get("input_file", {}).get("bits") == 16:  # 16-bit in, 16-bit out
+        kind = record["input_file"]["format"]
+        files[f"reconstruction16.{'png' if kind == 'png' else 'tif'}"] = grey16_bytes(final[0], kind)
     if "medical" in record:
         medical = _optional(lambda: write_medical(final[:, :1], record["medical"], footer_text(record)), warnings,
                             "DICOM/NIfTI output")

@@ -131,3 +131,20 @@ def test_posterior_samples_for_many_inputs(folder, tmp_path):
         assert {"sample_000.png", "sample_002.png", "posterior_std.png", "run.json"} <= files
         record = json.loads((tmp_path / "vi" / f"digit{index}" / "run.json").read_text())
         assert record["solver"]["method"] == "vi" and "posterior" in record
+
+
+def test_a_16_bit_input_gives_a_16_bit_reconstruction_too(tmp_path, fake_manager):
+    import numpy as np
+    from PIL import Image
+
+    ramp = (np.linspace(0, 65535, 256).reshape(16, 16)).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    result = invoke(*RUN, "-i", tmp_path / "deep.png", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out" / "reconstruction16.png") as written:
+        assert written.mode.startswith("I;16") and written.size == (16, 16)
+        values = np.asarray(written)
+    eight = np.asarray(Image.open(tmp_path / "out" / "reconstruction.png")).astype(np.float64)
+    assert np.abs(values / 65535.0 - eight / 255.0).max() <= 0.5 / 255 + 1e-6  # the same picture, finer steps
+    assert len(np.unique(values)) > len(np.unique(eight))
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["input_file"] == {"format": "png", "bits": 16}
