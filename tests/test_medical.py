@@ -99,21 +99,23 @@ def test_nifti_slices_in_and_back_into_a_copy_of_the_volume(tmp_path):
     assert np.allclose(np.delete(again, middle, axis=2), np.delete(data, middle, axis=2), atol=1e-3)
 
 
-def test_invgen_run_takes_a_dicom_and_gives_a_derived_dicom(tmp_path, fake_manager):
+@pytest.mark.parametrize("scan", [CT, MR])
+def test_invgen_run_takes_a_real_dicom_and_gives_a_derived_dicom(tmp_path, fake_manager, scan):
     from typer.testing import CliRunner
 
     from invgen.cli.app import create_app
 
     result = CliRunner().invoke(create_app(), ["run", "-g", "toy:size=16,layers=2", "-f", "test-blur", "--loss",
-                                               "test-sse", "--steps", "5", "--simulate", "-i", MR, "--resize",
+                                               "test-sse", "--steps", "5", "--simulate", "-i", scan, "--resize",
                                                "--restore-size", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     written = pydicom.dcmread(tmp_path / "out" / "reconstruction.dcm")
-    original = pydicom.dcmread(MR)
+    original = pydicom.dcmread(scan)
     assert written.PatientID == original.PatientID and written.StudyInstanceUID == original.StudyInstanceUID
-    assert (written.Rows, written.Columns) == (64, 64) and written.PixelSpacing == original.PixelSpacing
+    assert (written.Rows, written.Columns) == (original.Rows, original.Columns)
+    assert written.PixelSpacing == original.PixelSpacing and written.SeriesInstanceUID != original.SeriesInstanceUID
     refused = CliRunner().invoke(create_app(), ["run", "-g", "toy:size=16,layers=2", "-f", "test-blur", "--loss",
-                                                "test-sse", "--simulate", "-i", MR, "-o", str(tmp_path / "no")])
+                                                "test-sse", "--simulate", "-i", scan, "-o", str(tmp_path / "no")])
     assert refused.exit_code == 1 and "--resize" in refused.stderr
 
 
