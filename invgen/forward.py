@@ -62,6 +62,10 @@ class Chain(ForwardModel):
         levels = [part.noise_std for part in self.parts if part.noise_std is not None]
         return math.sqrt(sum(level**2 for level in levels)) if levels else None
 
+    def default_preset(self, method: str) -> str | None:
+        """The last part's preference that is not None (the part that makes the observation decides)."""
+        return next((choice for part in reversed(self.parts) if (choice := part.default_preset(method))), None)
+
     def simulate(self, x: Tensor, seed: int = 0) -> Tensor:
         """Each part's operator and then its noise, in order; unknown pixels set to 0 at the end."""
         rng = torch.Generator().manual_seed(seed)  # on the CPU: the same observation on every device

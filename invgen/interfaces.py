@@ -158,6 +158,12 @@ class ForwardModel(Component, nn.Module, ABC):
         """Standard deviation of the observation noise in [-1, 1] units, or None if noise-free."""
         return None
 
+    def default_preset(self, method: str) -> str | None:
+        """The preset a run that names no terms should use with this model (``method``: map or vi), when the
+        plugins' default does not suit its observations (k-space data cannot be compared as images); None
+        leaves the choice to the registered default."""
+        return None
+
     def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
         """Draw this model's noise on top of ``forward``'s output; identity when noise-free. ``rng`` is a CPU
         generator: draw on the CPU and move the draw to ``y``'s device."""

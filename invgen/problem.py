@@ -196,6 +196,16 @@ class Setup:
                        self.terms, self.device, None if ground_truth is None else ground_truth.cpu())
 
 
+def preset_for(forward: ForwardSpec, preset: str | None, losses: Sequence[object] | None,
+               priors: Sequence[object] | None, method: str = "map") -> str | None:
+    """``preset`` as given, or, when no preset and no terms are given, the one the forward chain asks for
+    (:meth:`~invgen.interfaces.ForwardModel.default_preset`; None: the registered default)."""
+    if preset is not None or losses or priors:
+        return preset
+    check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
+    return chain(build_forward(forward)).default_preset(method)
+
+
 def check_terms(generator: str | Generator, losses: Sequence[str | Loss] | None = None,
                 priors: Sequence[str | Prior] | None = None, preset: str | None = None, method: str = "map") -> Terms:
     """The objective's terms, with the generator's, losses' and priors' specs fully checked (nothing built)."""
@@ -238,5 +248,6 @@ def build_problem(
     """Check every spec, build every component, read or simulate the observation, check all shapes, and
     put it all on ``device`` (:func:`build_setup`, then :meth:`Setup.problem`)."""
     check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
+    preset = preset_for(forward, preset, losses, priors, method)
     setup = build_setup(generator, losses, priors, preset, device, method)
     return setup.problem(observed, forward, ground_truth, simulate, seed)

@@ -27,7 +27,8 @@ def run(
     loss: List[str] = typer.Option([], "--loss", help="Data-term spec; overrides the preset's term of that name."),
     prior: List[str] = typer.Option([], "--prior", help="Prior spec; overrides the preset's term of that name."),
     preset: Optional[str] = typer.Option(None, "--preset",
-                                         help="Objective preset (default: brgm for map, bayes for vi)."),
+                                         help="Objective preset (default: brgm for map, bayes for vi, or what the "
+                                              "forward model asks for: pixel for k-space)."),
     method: str = typer.Option("map", "--method", help="map (one estimate) or vi (posterior samples)."),
     samples: int = typer.Option(8, "--samples", min=2, max=256, help="VI: number of posterior samples."),
     basis: str = typer.Option("latent", "--basis", help="VI: latent (mean-field over w) or data (diagonal along the "
@@ -65,7 +66,7 @@ def run(
         from invgen.batch.store import RunStore
         from invgen.components import check_specs
         from invgen.errors import UsageError
-        from invgen.problem import build_setup, check_terms, resolve_device
+        from invgen.problem import build_setup, check_terms, preset_for, resolve_device
         from invgen.solvers.map import MAPSettings
         from invgen.solvers.vi import VISettings
 
@@ -78,8 +79,9 @@ def run(
 
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
                              None if window is None else Window.parse(window))
-        check_terms(generator, loss, prior, preset, method)
         check_specs("forward", forward)
+        preset = preset_for(list(forward), preset, loss, prior, method)
+        check_terms(generator, loss, prior, preset, method)
         single = is_single(input)
         items = collect_inputs(input)
         part = detect_shard(shard)

@@ -45,3 +45,11 @@ def test_complex_kspace_from_a_file_is_the_simulated_observation(tmp_path):
     a = load_image(tmp_path / "file" / "reconstruction.png")
     b = load_image(tmp_path / "sim" / "reconstruction.png")
     assert torch.allclose(a, b, atol=2 / 255)
+
+
+def test_without_a_preset_kspace_asks_for_the_pixel_likelihood(tmp_path):
+    result = CliRunner().invoke(create_app(), ["run", "-g", "stylegan2-mnist32", "-f", "kspace:R=4,center=0.08",
+                                               "--simulate", "-i", DIGIT, "-o", str(tmp_path / "out"), "--steps", "5"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["preset"] == "pixel" and record["losses"] == ["pixel"]

@@ -90,6 +90,11 @@ class KSpace(ForwardModel):
     def noise_std(self) -> float | None:
         return self.noise or None
 
+    def default_preset(self, method: str) -> str | None:
+        """MAP without named terms: the pixel likelihood (the default brgm preset's LPIPS compares images,
+        and k-space data are not images). VI's default (a Gaussian likelihood and prior) suits k-space."""
+        return "pixel" if method == "map" else None
+
     def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
         if not self.noise:
             return y
