@@ -22,6 +22,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "reconstruct": ("invgen.api", "reconstruct"),
     "sample_posterior": ("invgen.api", "sample_posterior"),
+    "reconstruct_many": ("invgen.batch.job", "reconstruct_many"),
+    "RunOptions": ("invgen.batch.runner", "RunOptions"),
     "solve": ("invgen.solving", "solve"),
     "build_problem": ("invgen.problem", "build_problem"),
     "select_terms": ("invgen.problem", "select_terms"),

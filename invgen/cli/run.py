@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -60,13 +59,10 @@ def run(
     """Reconstruct images: MAP estimate of the latent, or (--method vi) samples of its posterior."""
     with reported_errors():
         from invgen.batch.geometry import Geometry
-        from invgen.batch.inputs import collect_inputs, is_single
-        from invgen.batch.runner import RunOptions, run_inputs
-        from invgen.batch.sharding import detect_shard
-        from invgen.batch.store import RunStore
-        from invgen.components import check_specs
+        from invgen.batch.job import prepare
+        from invgen.batch.runner import RunOptions
         from invgen.errors import UsageError
-        from invgen.problem import build_setup, check_terms, preset_for, resolve_device
+        from invgen.medical import Window
         from invgen.solvers.map import MAPSettings
         from invgen.solvers.vi import VISettings
 
@@ -75,33 +71,18 @@ def run(
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
-        from invgen.medical import Window
-
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
                              None if window is None else Window.parse(window))
-        check_specs("forward", forward)
-        preset = preset_for(list(forward), preset, loss, prior, method)
-        check_terms(generator, loss, prior, preset, method)
-        single = is_single(input)
-        items = collect_inputs(input)
-        part = detect_shard(shard)
-        mine = items if single else part.share(items)
-        store = RunStore(output, flat=single)
-        store.check(mine, resume, overwrite)
-        if not single:
-            store.save_inputs(items)
-        local = part.local_rank if device == "auto" else None
-        target = resolve_device(f"cuda:{local}" if local is not None and _cuda() else device, tf32)
-        started = time.perf_counter()
-        setup = build_setup(generator, loss, prior, preset, target, method)
-        display = SingleBar(steps, method) if single else ManyProgress(len(items), part)
+        job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
+                      device, tf32)
+        single = job.single
+        display = SingleBar(steps, method) if single else ManyProgress(len(job.items), job.shard)
         with display:
-            outcome = run_inputs(mine, setup, settings, store, options, resume, part.label, display, strict=single)
+            outcome = job.run(display)
         if single:
-            _single_summary(outcome, output, time.perf_counter() - started)
+            _single_summary(outcome, output)
         else:
-            merged = store.merge_index(items)
-            _many_summary(outcome, output, part, merged)
+            _many_summary(outcome, output, job.shard, job.merge())
         if outcome.interrupted:
             print(f"invgen: interrupted; finished results and the best result so far are in {output}/",
                   file=sys.stderr)
@@ -110,13 +91,7 @@ def run(
             raise typer.Exit(FAILURE)
 
 
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def _single_summary(outcome: Any, output: Path, total_s: float) -> None:
+def _single_summary(outcome: Any, output: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -148,3 +148,21 @@ def test_a_16_bit_input_gives_a_16_bit_reconstruction_too(tmp_path, fake_manager
     assert np.abs(values / 65535.0 - eight / 255.0).max() <= 0.5 / 255 + 1e-6  # the same picture, finer steps
     assert len(np.unique(values)) > len(np.unique(eight))
     assert json.loads((tmp_path / "out" / "run.json").read_text())["input_file"] == {"format": "png", "bits": 16}
+
+
+def test_the_python_api_for_many_inputs(folder, tmp_path):
+    import invgen
+    from invgen.batch.runner import Events
+
+    class Count(Events):
+        done_rows: list = []
+
+        def done(self, row):
+            self.done_rows.append(row["status"])
+
+    counter = Count()
+    outcome, merged = invgen.reconstruct_many(folder, tmp_path / "out", "toy:size=16,layers=2", ["test-blur"],
+                                              invgen.MAPSettings(steps=5), counter, losses=["test-sse"],
+                                              options=invgen.RunOptions(("test-blur",), simulate=True, batch=3))
+    assert merged and outcome.failed == 1 and sorted(counter.done_rows) == ["error"] + ["ok"] * 5
+    assert (tmp_path / "out" / "digit3" / "reconstruction.png").is_file()
