@@ -49,7 +49,7 @@ class Manager:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
-        except Exception as error:  # noqa: BLE001 - any plugin fault is isolated
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - any plugin fault is isolated
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
             self.record_failure(name, error)
@@ -111,7 +111,7 @@ class Manager:
     def _call(self, plugin_name: str, function: Callable[..., Any], register: Callable[..., None]) -> None:
         try:
             function(register)
-        except Exception as error:  # noqa: BLE001 - a faulty hook must not break the others
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - a faulty hook must not break the others
             self.record_failure(plugin_name, error)
 
     def hooks_of(self, name: str) -> list[str]:
@@ -154,7 +154,7 @@ def load_entry_points(target: Manager) -> None:
             continue
         try:
             plugin = entry_point.load()
-        except Exception as error:  # noqa: BLE001 - a plugin may fail in any way
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - a plugin may fail in any way, exit() included
             target.record_failure(entry_point.name, error)
             continue
         target.register(plugin, entry_point.name, _version(entry_point))

@@ -50,6 +50,19 @@ def test_broken_plugins_are_skipped_and_reported(entry_points, capsys):
     assert len(lines) == 2 and all("skipped" in line for line in lines)
 
 
+def test_a_plugin_that_exits_on_import_is_contained(monkeypatch):
+    def leave():
+        raise SystemExit(0)
+
+    points = [EntryPoint("exits", "invgen_exiting_plugin_xyz", "invgen")]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: points if group == "invgen" else [])
+    monkeypatch.setattr(EntryPoint, "load", lambda self: leave())
+    manager = plugins.new_manager()
+    assert [(f.name, f.error) for f in manager.failures] == [("exits", "SystemExit: 0")]
+    assert "toy" in manager.registry.components["generator"]
+    plugins.set_manager(None)
+
+
 def test_strict_mode_makes_failures_fatal(entry_points, monkeypatch):
     monkeypatch.setenv("INVGEN_STRICT_PLUGINS", "1")
     with pytest.raises(plugins.PluginLoadError, match="plugin 'broken' failed to load"):

@@ -55,7 +55,7 @@ def create_app() -> typer.Typer:
     for plugin_name, function in plugins.implementations("register_commands"):
         try:
             function(app)
-        except Exception as error:  # noqa: BLE001 - a faulty plugin must not break the CLI
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - a faulty plugin must not break the CLI
             plugins.record_failure(plugin_name, error)
     plugins.report_failures()
     return app
