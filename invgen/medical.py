@@ -35,20 +35,21 @@ OPTIONS = {"frame", "axis", "slice"}
 
 def is_medical(path: str | Path) -> bool:
     """A DICOM or NIfTI file name (options after ``:`` allowed)."""
-    return _medical_name(str(path).rpartition(":")[0] if ":" in str(path) and not Path(str(path)).exists()
-                         else str(path))
+    return _base(path).lower().endswith(DICOM_SUFFIXES + NIFTI_SUFFIXES)
 
 
-def _medical_name(name: str) -> bool:
-    return name.lower().endswith(DICOM_SUFFIXES + NIFTI_SUFFIXES)
+def _base(path: str | Path) -> str:
+    """The file part of ``path``: all of it when it exists as written, else what stands before the last ``:``."""
+    text = str(path)
+    return text if Path(text).exists() or ":" not in text else text.rpartition(":")[0]
 
 
 def split_options(path: str | Path) -> tuple[Path, dict[str, int]]:
     """``file.dcm:frame=3`` -> (``file.dcm``, ``{"frame": 3}``); a path that exists as written has no options."""
-    text = str(path)
-    if Path(text).exists() or ":" not in text:
+    text, base = str(path), _base(path)
+    if base == text:
         return Path(text), {}
-    base, _, options = text.rpartition(":")
+    options = text[len(base) + 1:]
     values: dict[str, int] = {}
     for item in options.split(","):
         key, sep, value = item.partition("=")
