@@ -11,7 +11,8 @@ from typing import Sequence
 import torch
 
 from invgen.batch.inputs import InputItem, collect_inputs, is_single
-from invgen.batch.runner import Events, Outcome, RunOptions, run_inputs
+from invgen.batch.events import Events
+from invgen.batch.runner import Outcome, RunOptions, run_inputs
 from invgen.batch.sharding import Shard, detect_shard
 from invgen.batch.store import RunStore
 from invgen.components import check_specs

@@ -6,12 +6,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
 
+from invgen.animation import FrameRecorder, frame_interval, gif_bytes
 from invgen.baselines import baseline_scores
+from invgen.batch.events import Events
 from invgen.batch.geometry import Geometry, restored
 from invgen.batch.inputs import InputItem
 from invgen.batch.store import RunStore
@@ -49,22 +51,7 @@ class RunOptions:
     geometry: Geometry = Geometry()
     restore_size: bool = False
     window: Any = None
-
-
-class Events:
-    """What a run reports while it works (the CLI draws progress from it; the default does nothing)."""
-
-    def start(self, total: int, skipped: int) -> None:
-        """``total`` inputs are to be reconstructed; ``skipped`` were complete already (``--resume``)."""
-
-    def batch(self, count: int, steps: int) -> None:
-        """A solve of ``count`` inputs and ``steps`` steps begins."""
-
-    def step(self, progress: Progress) -> None:
-        """One optimisation step of the current batch."""
-
-    def done(self, row: dict[str, Any]) -> None:
-        """One input finished (``row["status"]``: ok, error or interrupted)."""
+    gif: bool = False
 
 
 @dataclass
@@ -154,7 +141,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
     try:
         truth = None if not options.simulate else torch.cat([entry.clean for entry in loaded])
         problem = setup.problem(torch.cat([entry.observation for entry in loaded]), specs, ground_truth=truth)
-        result = solve(problem, settings, callback=events.step)
+        recorder = FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame) if options.gif else None
+        result = solve(problem, settings, callback=_callback(events, recorder))
     except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
         for entry in loaded:
             fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
@@ -166,7 +154,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
         try:
             one = pick(result, index)
             record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded), solve_seconds)
-            store.write(entry.item.name, render(one, record, options, setup))
+            frames = None if recorder is None else recorder.frames_of(index)
+            store.write(entry.item.name, render(one, record, options, frames))
         except Exception as error:  # noqa: BLE001 - a failed write fails this input only
             fail(entry.item, error, entry.seconds + solve_seconds)
             continue
@@ -176,6 +165,16 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                                                       "status": status, "seconds": round(entry.seconds + solve_seconds, 3),
                                                       "error": None, "metrics": {k: v[0] for k, v in one.metrics.items()}})
     return result.interrupted
+
+
+def _callback(events: Events, recorder: FrameRecorder | None) -> Callable[[Progress], None]:
+    if recorder is None:
+        return events.step
+
+    def step(progress: Progress) -> None:
+        recorder.see(progress)
+        events.step(progress)
+    return step
 
 
 def _load(item: InputItem, model: Any, setup: Setup, options: RunOptions, began: float) -> _Loaded:
@@ -242,8 +241,10 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
     return record
 
 
-def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup: Setup) -> dict[str, bytes]:
-    """Every file of one input's output; ``run.json`` lists them (so a later run may replace them whole)."""
+def render(result: RunResult, record: dict[str, Any], options: RunOptions,
+           frames: list[Tensor] | None = None) -> dict[str, bytes]:
+    """Every file of one input's output; ``run.json`` lists them (so a later run may replace them whole).
+    ``frames``: G(w) during the solve, for ``optimisation.gif``."""
     from invgen.posterior_rendering import posterior_summary, render_posterior
     from invgen.medical import write_medical
     from invgen.rendering import footer_text, json_bytes, render_map
@@ -271,6 +272,10 @@ def render(result: RunResult, record: dict[str, Any], options: RunOptions, setup
             name, data, notes = medical
             files[name] = data
             warnings.extend(notes)
+    if frames is not None:
+        animation = _optional(lambda: gif_bytes(frames, result.image[0]), warnings, "optimisation.gif")
+        if animation is not None:
+            files["optimisation.gif"] = animation
     if not warnings:
         record.pop("warnings")
     record["files"] = sorted(files)

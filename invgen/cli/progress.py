@@ -6,12 +6,13 @@ import sys
 import time
 from typing import Any
 
+from invgen.batch.events import Events
 from invgen.reporting import stderr
 
 PLAIN_INTERVAL_S = 10.0  # progress lines when stderr is not a terminal
 
 
-class SingleBar:
+class SingleBar(Events):
     """One input: a rich bar over the optimisation steps that shows the current objective."""
 
     def __init__(self, steps: int, method: str) -> None:
@@ -45,7 +46,7 @@ class SingleBar:
         self.progress.stop()
 
 
-class ManyProgress:
+class ManyProgress(Events):
     """Many inputs: an overall bar (images, images per second, ETA) over the current batch's steps on a
     terminal; otherwise a plain line every ``PLAIN_INTERVAL_S`` seconds, for logs and batch jobs."""
 

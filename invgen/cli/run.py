@@ -51,6 +51,8 @@ def run(
     window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
                                                                 "to the image range (default: the file's own window, "
                                                                 "else min-max)."),
+    gif: bool = typer.Option(False, "--gif", help="Also write optimisation.gif: the reconstruction every few steps "
+                                                  "(about 50 frames), then the result."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
                                                               "torchrun and Slurm arrays are detected without it."),
     resume: bool = typer.Option(False, "--resume", help="Skip inputs whose results are complete."),
@@ -72,7 +74,7 @@ def run(
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
-                             None if window is None else Window.parse(window))
+                             None if window is None else Window.parse(window), gif)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
                       device, tf32)
         single = job.single

@@ -61,13 +61,15 @@ class MAPSettings:
 
 @dataclass(frozen=True)
 class Progress:
-    """What a callback sees after each step: batch means of the total and of each weighted term."""
+    """What a callback sees after each step: batch means of the total and of each weighted term, and the
+    current latents ``[B, L, D]`` (for VI the posterior means; detached, not to be changed)."""
 
     step: int
     steps: int
     total: float
     terms: dict[str, float]
     lr: float
+    latent: Tensor | None = None
 
 
 @dataclass
@@ -134,7 +136,8 @@ def solve_map(
                 optimizer.step()
                 if callback is not None:
                     callback(Progress(step + 1, settings.steps, history["total"][-1],
-                                      {k: v[-1] for k, v in history.items() if k != "total"}, lr))
+                                      {k: v[-1] for k, v in history.items() if k != "total"}, lr,
+                                      latent().detach()))
         except KeyboardInterrupt:
             interrupted = True
     steps_run = len(history["total"])

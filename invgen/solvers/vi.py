@@ -157,7 +157,7 @@ def solve_vi(
             history["entropy"].append(entropy.detach().mean().item())
             if callback is not None:
                 callback(Progress(step + 1, settings.steps, -history["elbo"][-1],
-                                  {"expected_objective": history["expected_objective"][-1]}, lr))
+                                  {"expected_objective": history["expected_objective"][-1]}, lr, mean.detach()))
     except KeyboardInterrupt:
         interrupted = True
     if not history["elbo"]:

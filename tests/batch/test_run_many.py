@@ -152,7 +152,7 @@ def test_a_16_bit_input_gives_a_16_bit_reconstruction_too(tmp_path, fake_manager
 
 def test_the_python_api_for_many_inputs(folder, tmp_path):
     import invgen
-    from invgen.batch.runner import Events
+    from invgen.batch.events import Events
 
     class Count(Events):
         done_rows: list = []
