@@ -52,6 +52,12 @@ def register_datasets(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_examples(register: Callable[..., None]) -> None:
+    """Register example images for a generator (offered by ``invgen serve``): ``register(name, path, generator,
+    summary="")``."""
+
+
+@hookspec
 def register_tasks(register: Callable[..., None]) -> None:
     """Register evaluation tasks for ``invgen eval -t``: ``register(name, specs=[...], summary="", variants=0)``."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from invgen.errors import SpecError
@@ -86,10 +87,21 @@ class DatasetInfo:
         return load_attr(self.factory, f"dataset {self.name!r}", self.plugin)()
 
 
+@dataclass(frozen=True)
+class ExampleInfo:
+    """An example image file for the generator named ``generator`` (its component name, no parameters)."""
+
+    name: str
+    path: Path
+    generator: str
+    summary: str = ""
+    plugin: str = ""
+
+
 @dataclass
 class Registry:
-    """Everything the loaded plugins registered: components, presets, weight files, data sets, and the
-    tasks, methods, ablations, baselines and metrics of evaluations."""
+    """Everything the loaded plugins registered: components, presets, weight files, data sets, example
+    images, and the tasks, methods, ablations, baselines and metrics of evaluations."""
 
     components: dict[str, dict[str, ComponentInfo]] = field(
         default_factory=lambda: {kind: {} for kind in KIND_TITLES}
@@ -97,6 +109,7 @@ class Registry:
     presets: dict[str, Preset] = field(default_factory=dict)
     weights: dict[str, WeightsInfo] = field(default_factory=dict)
     datasets: dict[str, DatasetInfo] = field(default_factory=dict)
+    examples: dict[str, ExampleInfo] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
     ablations: dict[str, Ablation] = field(default_factory=dict)
@@ -167,6 +180,15 @@ class Registry:
 
     def add_dataset(self, name: str, factory: Factory, summary: str = "", plugin: str = "") -> None:
         _add(self.datasets, "dataset", DatasetInfo(name, factory, summary, plugin))
+
+    def add_example(self, name: str, path: str | Path, generator: str, summary: str = "", plugin: str = "") -> None:
+        _add(self.examples, "example", ExampleInfo(name, Path(path), generator, summary, plugin))
+
+    def examples_for(self, generator: str) -> list[ExampleInfo]:
+        """The examples registered for ``generator`` (a spec: its parameters are ignored), by name."""
+        name = generator.split(":", 1)[0]
+        return sorted((example for example in self.examples.values() if example.generator == name),
+                      key=lambda example: example.name)
 
     def add_task(self, name: str, specs: tuple[str, ...] | list[str], summary: str = "", variants: int = 0,
                  plugin: str = "") -> None:

@@ -66,6 +66,12 @@ def register_datasets(register):
 
 
 @hookimpl
+def register_examples(register):
+    register("hooked-example", Path("pictures/zero.png"), "hooked-toy", summary="a black square")
+    register("hooked-other", "pictures/other.png", "toy")
+
+
+@hookimpl
 def register_tasks(register):
     register("hooked-task", ["test-blur:sigma=1"], summary="blur")
     register("hooked-masks", ["test-noise:std={seed}"], variants=3, summary="one of three levels")
@@ -143,6 +149,16 @@ def test_register_datasets(hooked):
     from invgen.evaluation.experiment import load_images
 
     assert load_images("hooked-data", (1, 16, 16)).shape == (2, 1, 16, 16)
+
+
+def test_register_examples(hooked):
+    examples = hooked.examples_for("hooked-toy:size=16")
+    assert [(e.name, e.path, e.plugin) for e in examples] == [("hooked-example", Path("pictures/zero.png"), "hooked")]
+    assert [e.name for e in hooked.examples_for("toy")] == ["hooked-other"]
+    from invgen.cli.app import create_app
+
+    result = CliRunner().invoke(create_app(), ["list", "examples"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "hooked-example" in result.output and "hooked-toy" in result.output
 
 
 def test_register_tasks(hooked):

@@ -15,12 +15,13 @@ from invgen.registry import ComponentInfo
 
 KIND_WORDS = {"generators": "generator", "forward": "forward", "losses": "loss", "priors": "prior"}
 TITLES = {"generator": "Generators", "forward": "Forward models", "loss": "Losses", "prior": "Priors"}
-EXTRA_WORDS = ("presets", "weights", "tasks", "methods", "baselines", "metrics")
+EXTRA_WORDS = ("presets", "weights", "examples", "tasks", "methods", "baselines", "metrics")
 
 
 def list_components(
     kind: Optional[str] = typer.Argument(
-        None, help="generators, forward, losses, priors, presets, weights, tasks, methods, baselines or metrics "
+        None, help="generators, forward, losses, priors, presets, weights, examples, tasks, methods, baselines or "
+                   "metrics "
                    "(default: components and presets)"
     ),
 ) -> None:
@@ -41,6 +42,8 @@ def list_components(
                 console.print(_presets_table(found.presets))
             elif word == "weights":
                 console.print(weights_table(found.weights))
+            elif word == "examples":
+                console.print(_examples_table(found.examples))
             elif word in ("tasks", "methods", "baselines", "metrics"):
                 console.print(_records_table(word, getattr(found, word)))
             else:
@@ -87,6 +90,18 @@ def _records_table(word: str, records: dict) -> Table:
         table.add_row(name, escape("\n".join(part for part in (what, record.summary) if part)), record.plugin)
     if not records:
         table.add_row("(none)", f"no installed plugin registers {word}", "")
+    return table
+
+
+def _examples_table(examples: dict) -> Table:
+    table = Table(title="Example images (offered by invgen serve)", title_justify="left")
+    for column in ("name", "generator", "description", "file", "plugin"):
+        table.add_column(column, overflow="fold")
+    for name in sorted(examples):
+        example = examples[name]
+        table.add_row(name, example.generator, example.summary, str(example.path), example.plugin)
+    if not examples:
+        table.add_row("(none)", "", "no installed plugin registers any", "", "")
     return table
 
 

