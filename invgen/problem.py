@@ -197,13 +197,19 @@ class Setup:
 
 
 def preset_for(forward: ForwardSpec, preset: str | None, losses: Sequence[object] | None,
-               priors: Sequence[object] | None, method: str = "map") -> str | None:
+               priors: Sequence[object] | None, method: str = "map",
+               generator: str | Generator | None = None) -> str | None:
     """``preset`` as given, or, when no preset and no terms are given, the one the forward chain asks for
-    (:meth:`~invgen.interfaces.ForwardModel.default_preset`; None: the registered default)."""
+    (:meth:`~invgen.interfaces.ForwardModel.default_preset`), else the one the generator's registration
+    declares (``presets=``); None: the registered default for ``method``."""
     if preset is not None or losses or priors:
         return preset
     check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
-    return chain(build_forward(forward)).default_preset(method)
+    asked = chain(build_forward(forward)).default_preset(method)
+    if asked is not None or generator is None:
+        return asked
+    name = generator if isinstance(generator, str) else getattr(getattr(generator, "spec_record", None), "name", None)
+    return None if name is None else registry().generator_preset(name, method)
 
 
 def check_terms(generator: str | Generator, losses: Sequence[str | Loss] | None = None,
@@ -248,6 +254,6 @@ def build_problem(
     """Check every spec, build every component, read or simulate the observation, check all shapes, and
     put it all on ``device`` (:func:`build_setup`, then :meth:`Setup.problem`)."""
     check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
-    preset = preset_for(forward, preset, losses, priors, method)
+    preset = preset_for(forward, preset, losses, priors, method, generator)
     setup = build_setup(generator, losses, priors, preset, device, method)
     return setup.problem(observed, forward, ground_truth, simulate, seed)

@@ -29,6 +29,13 @@ METHOD_KINDS = ("map", "vi")
 WEIGHT = Param("weight", "float", 1.0, "multiplies this term in the objective", min=0.0)
 
 
+MASK_FILE = "mask-file"
+ROLES = {
+    MASK_FILE: "a forward model that hides the black pixels of a mask file: NAME:path=FILE,resize=true "
+               "(white = known; resize=true scales a mask of another size, nearest neighbour)",
+}
+
+
 @dataclass(frozen=True)
 class ComponentInfo:
     """A registered component: where to build it from and which parameters it takes."""
@@ -39,6 +46,8 @@ class ComponentInfo:
     params: tuple[Param, ...] = ()
     summary: str = ""
     plugin: str = ""
+    roles: tuple[str, ...] = ()
+    presets: tuple[tuple[str, str], ...] = ()  # generators: (method, preset) defaults, e.g. (("map", "pixel"),)
 
     def load_factory(self) -> Callable[..., Any]:
         """Import a lazy ``"module:attr"`` factory, or return the callable itself."""
@@ -124,12 +133,27 @@ class Registry:
         params: tuple[Param, ...] | list[Param] = (),
         summary: str = "",
         plugin: str = "",
+        roles: tuple[str, ...] | list[str] = (),
+        presets: dict[str, str] | None = None,
     ) -> None:
-        """Record one component; a second registration of the same name is an error."""
+        """Record one component; a second registration of the same name is an error. ``roles`` (see
+        :data:`ROLES`) tell tools such as ``invgen serve`` what a component can be used for; a generator's
+        ``presets`` ({"map": NAME, "vi": NAME}) are its default objectives when a run names none."""
         params = tuple(params)
+        title = f"{KIND_TITLES[kind]} {name!r}"
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"{title}: unknown roles {sorted(unknown)} (known: {sorted(ROLES)})")
+        if presets and (kind != "generator" or set(presets) - set(METHOD_KINDS)):
+            raise ValueError(f"{title}: presets= is for generators, keyed by {' or '.join(METHOD_KINDS)}")
         if kind in ("loss", "prior") and "weight" not in {p.name for p in params}:
             params += (WEIGHT,)
-        _add(self.components[kind], KIND_TITLES[kind], ComponentInfo(kind, name, factory, params, summary, plugin))
+        _add(self.components[kind], KIND_TITLES[kind],
+             ComponentInfo(kind, name, factory, params, summary, plugin, tuple(roles), tuple((presets or {}).items())))
+
+    def with_role(self, kind: str, role: str) -> ComponentInfo | None:
+        """The first registered component of ``kind`` that declares ``role``, if any."""
+        return next((info for info in self.components[kind].values() if role in info.roles), None)
 
     def info(self, kind: str, name: str) -> ComponentInfo:
         """The registered component ``name``, or a one-line error listing the closest names."""
@@ -169,6 +193,12 @@ class Registry:
             return self.presets[name]
         known = ", ".join(sorted(self.presets)) or "none (install invgen-losses)"
         raise SpecError(f"unknown preset {name!r} (known presets: {known})")
+
+    def generator_preset(self, generator: str, method: str) -> str | None:
+        """The installed preset that ``generator`` (a spec) declares its default for ``method``, if any."""
+        info = self.components["generator"].get(generator.split(":", 1)[0])
+        chosen = dict(info.presets).get(method) if info is not None else None
+        return chosen if chosen in self.presets else None
 
     def default_preset(self, method: str) -> str | None:
         """The first registered preset that declares itself the default for ``method`` (map or vi)."""

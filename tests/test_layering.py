@@ -110,7 +110,7 @@ def test_the_core_names_no_plugin_component():
     names = {name for kind in registry.components.values() for name, info in kind.items()
              if info.plugin != "invgen.builtins"}
     for table in (registry.presets, registry.tasks, registry.methods, registry.ablations, registry.metrics,
-                  registry.weights, registry.datasets):
+                  registry.weights, registry.datasets, registry.examples):
         names |= {name for name, record in table.items() if record.plugin != "invgen.builtins"}
     assert {"downsample", "center-mask", "lpips", "brgm", "sr4"} <= names  # the in-repo plugins are installed
     names -= GENERIC_WORDS

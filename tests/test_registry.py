@@ -68,3 +68,39 @@ def test_factory_value_error_becomes_spec_error(fake_manager):
 def test_unknown_preset(fake_manager):
     with pytest.raises(SpecError, match=r"unknown preset 'nope' \(known presets: test-preset\)"):
         registry().preset("nope")
+
+
+def test_roles_are_checked_and_found():
+    registry = Registry()
+    registry.add_component("forward", "plain", "a:b")
+    registry.add_component("forward", "paint", "a:b", roles=["mask-file"])
+    assert registry.with_role("forward", "mask-file").name == "paint"
+    assert registry.with_role("generator", "mask-file") is None
+    with pytest.raises(ValueError, match=r"unknown roles \['paintbrush'\]"):
+        registry.add_component("forward", "other", "a:b", roles=["paintbrush"])
+
+
+def test_a_generator_declares_its_default_presets_and_only_installed_ones_count():
+    registry = Registry()
+    registry.add_preset("quick", ["a"])
+    registry.add_component("generator", "small", "a:b", presets={"map": "quick", "vi": "not-installed"})
+    assert registry.generator_preset("small:noise=none", "map") == "quick"
+    assert registry.generator_preset("small", "vi") is None
+    assert registry.generator_preset("unknown", "map") is None
+    with pytest.raises(ValueError, match="presets= is for generators"):
+        registry.add_component("forward", "f", "a:b", presets={"map": "quick"})
+    with pytest.raises(ValueError, match="keyed by map or vi"):
+        registry.add_component("generator", "g", "a:b", presets={"mcmc": "quick"})
+
+
+def test_the_generator_default_preset_comes_after_an_explicit_choice(fake_manager):
+    from invgen.problem import preset_for
+
+    fake_manager.registry.add_preset("quick", ["test-sse"])
+    fake_manager.registry.add_component("generator", "declares", "invgen.testing.toy:ToyGenerator",
+                                        presets={"map": "quick"})
+    assert preset_for(["test-blur"], None, None, None, "map", "declares:seed=1") == "quick"
+    assert preset_for(["test-blur"], None, None, None, "map", invgen.generator("declares")) == "quick"
+    assert preset_for(["test-blur"], None, None, None, "vi", "declares") is None  # the registered default then
+    assert preset_for(["test-blur"], "test-preset", None, None, "map", "declares") == "test-preset"
+    assert preset_for(["test-blur"], None, ["test-sse"], None, "map", "declares") is None  # explicit terms

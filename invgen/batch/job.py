@@ -53,7 +53,7 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
     """Check everything cheap first (specs, inputs, existing results), then build the generator and terms."""
     method = "vi" if isinstance(settings, VISettings) else "map"
     check_specs("forward", options.forward)
-    preset = preset_for(list(options.forward), preset, losses, priors, method)
+    preset = preset_for(list(options.forward), preset, losses, priors, method, generator)
     check_terms(generator, losses, priors, preset, method)
     single = is_single(input)
     items = collect_inputs(input)

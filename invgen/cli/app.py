@@ -33,6 +33,7 @@ def create_app() -> typer.Typer:
     from invgen.cli.index import index_app
     from invgen.cli.listing import list_components, list_plugins
     from invgen.cli.run import run
+    from invgen.cli.serve import serve
     from invgen.cli.weights import weights_app
     from invgen.plugins import manager
 
@@ -49,6 +50,7 @@ def create_app() -> typer.Typer:
     app.command("eval")(evaluate)
     app.command("list")(list_components)
     app.command("plugins")(list_plugins)
+    app.command("serve")(serve)
     app.add_typer(weights_app, name="weights")
     app.add_typer(index_app, name="index")
     plugins = manager()

@@ -81,3 +81,12 @@ def test_the_embedded_model_ships_one_held_out_digit_per_class_as_examples():
         picture = np.asarray(Image.open(example.path))
         assert picture.shape == (32, 32)
         assert np.array_equal(picture[2:30, 2:30], features[index].reshape(28, 28))
+
+
+def test_the_embedded_model_defaults_to_objectives_that_need_no_download():
+    digit = registry().examples_for("stylegan2-mnist32")[7].path
+    found = invgen.reconstruct(digit, "stylegan2-mnist32", steps=2)
+    assert found.config["losses"] == ["pixel"] and found.config["priors"] == []
+    posterior = invgen.sample_posterior(digit, "stylegan2-mnist32", samples=2,
+                                        settings=invgen.VISettings(steps=2, map_steps=2))
+    assert tuple(posterior.config["losses"]) == registry().presets["bayes"].losses

@@ -43,7 +43,7 @@ def register_forward_models(register: Callable[..., None]) -> None:
               length=4),
         Param("path", "path", None, "PNG/NPY mask, white = known"),
         Param("resize", "bool", False, "resize a mask file of another size (nearest neighbour)"),
-    ), summary="inpainting: a box or a mask file (give box or path)")
+    ), summary="inpainting: a box or a mask file (give box or path)", roles=("mask-file",))
     register("center-mask", "invgen_kornia.masks:CenterMask", params=(
         Param("fraction", "float", 0.5, "fraction of the area that is unknown", min=0.0, min_exclusive=True, max=0.95),
     ), summary="inpainting: a centred square is unknown")

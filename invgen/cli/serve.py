@@ -1,0 +1,52 @@
+"""``invgen serve``: the local page (gradio, the optional ``serve`` extra)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from invgen.reporting import reported_errors
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+EXTRA = "pip install 'invgen-core[serve]'"
+
+
+def serve(
+    generator: Optional[str] = typer.Option(None, "--generator", "-g", help="Generator chosen when the page opens "
+                                                                            "(default: stylegan2-mnist32)."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but this machine makes "
+                                                         "the page reachable by others (a warning says so)."),
+    port: int = typer.Option(7860, "--port", min=1, max=65535, help="Port to listen on."),
+    max_upload: str = typer.Option("10mb", "--max-upload", help="Largest upload accepted, e.g. 10mb."),
+) -> None:
+    """A local page: upload or pick an image, paint what to hide, see the reconstruction, samples and uncertainty."""
+    with reported_errors():
+        from invgen.errors import UsageError
+
+        try:
+            import gradio  # noqa: F401 - checked here for a one-line message
+        except ImportError:
+            raise UsageError(f"invgen serve needs gradio, which is not installed: {EXTRA}") from None
+        if host not in LOCAL_HOSTS:
+            print(f"invgen: warning: listening on {host}: anyone who can reach this machine can use the page and "
+                  "its compute (use --host 127.0.0.1 to keep it local)", file=sys.stderr)
+        root = Path(tempfile.mkdtemp(prefix="invgen-serve-"))
+        os.environ["GRADIO_TEMP_DIR"] = str(root / "gradio")  # gradio's uploads and copies stay in our folder
+        os.environ["GRADIO_EXAMPLES_CACHE"] = str(root / "examples")
+        os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+        try:
+            from invgen.serve.jobs import Workspace
+            from invgen.serve.page import Server, build_page, launch
+
+            print(f"invgen serve: working folder {root} (removed when the server stops)", file=sys.stderr)
+            server = Server(Workspace(root), device)
+            launch(build_page(server, generator), host, port, root, max_upload)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
