@@ -6,7 +6,7 @@ PLUGINS := $(sort $(wildcard plugins/*))
 STAMP := $(VENV)/.installed-stamp
 INSTALL_TARGETS := -e '.[test]' $(foreach plugin,$(PLUGINS),-e '$(plugin)[test]')
 
-.PHONY: test demo install clean
+.PHONY: test demo serve browser install clean
 
 install: $(STAMP)
 
@@ -17,8 +17,16 @@ $(STAMP): $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(BIN)/pip install --quiet $(INSTALL_TARGETS)
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Chromium for the browser test of invgen serve (installed when missing and possible; else that test skips)
+browser:
+	@bash scripts/install_chromium.sh
+
+# the local page on the embedded model: http://127.0.0.1:7860
+serve: $(STAMP)
+	$(BIN)/invgen serve
 
 # stylegan2-mnist32 defaults chosen on training digits (scripts/tune_mnist32.py; see its model card)
 DEMO_SOLVER := --preset pixel --steps 200 --lr 0.03 --device cpu --overwrite

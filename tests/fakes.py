@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from invgen.plugin import Convolution, ForwardModel, Loss, Param, Prior, hookimpl
+from invgen.plugin import Convolution, ForwardModel, Loss, Param, Prior, hookimpl, load_image
 
 
 class SquaredError(Loss):
@@ -53,6 +53,24 @@ class TopHalfMask(ForwardModel):
         return mask
 
 
+class MaskFile(ForwardModel):
+    """The black pixels of a mask file are unknown (the mask-file role), scaled by nearest neighbour."""
+
+    def __init__(self, path: str, resize: bool = False) -> None:
+        super().__init__()
+        self.known = load_image(path, 1) > 0
+        self.resize = resize
+
+    def forward(self, x):
+        return x * self.mask(tuple(x.shape[1:])).to(x)
+
+    def mask(self, input_shape):
+        known = self.known.float()
+        if self.resize:
+            known = F.interpolate(known, size=input_shape[1:], mode="nearest")
+        return known
+
+
 class Noise(ForwardModel):
     """Additive Gaussian noise (identity operator)."""
 
@@ -96,6 +114,8 @@ def register_forward_models(register: Callable[..., None]) -> None:
     register("test-blur", GaussianBlur, params=(Param("sigma", "float", 1.0, min=0.0, min_exclusive=True),),
              summary="test blur")
     register("test-topmask", TopHalfMask, summary="test mask")
+    register("test-maskfile", MaskFile, params=(Param("path", "path", required=True), Param("resize", "bool", False)),
+             summary="test mask file", roles=["mask-file"])
     register("test-noise", Noise, params=(Param("std", "float", 0.1, min=0.0),), summary="test noise")
     register("test-down", HalfDown, summary="test 2x down-sampling")
 

@@ -30,17 +30,13 @@ def serve(
     with reported_errors():
         from invgen.errors import UsageError
 
-        try:
-            import gradio  # noqa: F401 - checked here for a one-line message
-        except ImportError:
-            raise UsageError(f"invgen serve needs gradio, which is not installed: {EXTRA}") from None
+        if not _importable("gradio"):
+            raise UsageError(f"invgen serve needs gradio, which is not installed: {EXTRA}")
         if host not in LOCAL_HOSTS:
             print(f"invgen: warning: listening on {host}: anyone who can reach this machine can use the page and "
                   "its compute (use --host 127.0.0.1 to keep it local)", file=sys.stderr)
         root = Path(tempfile.mkdtemp(prefix="invgen-serve-"))
-        os.environ["GRADIO_TEMP_DIR"] = str(root / "gradio")  # gradio's uploads and copies stay in our folder
-        os.environ["GRADIO_EXAMPLES_CACHE"] = str(root / "examples")
-        os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+        _keep_writes_in(root)
         try:
             from invgen.serve.jobs import Workspace
             from invgen.serve.page import Server, build_page, launch
@@ -50,3 +46,24 @@ def serve(
             launch(build_page(server, generator), host, port, root, max_upload)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _importable(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (gradio must see our settings first)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken one
+        return False
+
+
+def _keep_writes_in(root: Path) -> None:
+    """Point every cache and temporary folder of gradio, matplotlib and torch into ``root``."""
+    os.environ["GRADIO_TEMP_DIR"] = str(root / "gradio")  # uploads and copies of results
+    os.environ["GRADIO_EXAMPLES_CACHE"] = str(root / "examples")
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no telemetry, no version check
+    os.environ.setdefault("MPLCONFIGDIR", str(root / "matplotlib"))  # the figures' font cache
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torch"))
+    tempfile.tempdir = str(root / "tmp")
+    (root / "tmp").mkdir()

@@ -146,14 +146,14 @@ def _chain_builder(chain: gr.Textbox) -> None:
     forward = registry().components["forward"]
     names = sorted(forward)
     picked = gr.Dropdown(names, value=names[0] if names else None, label="corruption to add",
-                         info="every installed forward model, with its parameters")
+                         info="every installed forward model, with its parameters", elem_id="invgen-add-kind")
     groups = []
     for name in names:
         info = forward[name]
         with gr.Group(visible=name == picked.value) as group:
             gr.Markdown(f"**{name}**: {info.summary} ({info.plugin})")
             widgets = [_widget(param) for param in info.params]
-            add = gr.Button(f"add {name} to the chain", size="sm")
+            add = gr.Button(f"add {name} to the chain", size="sm", elem_id=f"invgen-add-{name}")
             add.click(_adder(info), inputs=[chain, *widgets], outputs=[chain], queue=False)
         groups.append(group)
     picked.change(lambda chosen: [gr.update(visible=n == chosen) for n in names], inputs=[picked], outputs=groups,
@@ -254,7 +254,8 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
                                   height=220, elem_id="invgen-prediction")
             animation = gr.Image(label="the optimisation", interactive=False, height=220, elem_id="invgen-animation")
         with gr.Row(visible=False, elem_id="invgen-samples") as posterior:
-            samples_gallery = gr.Gallery(label="posterior samples", columns=4, height=300, elem_id="invgen-gallery")
+            samples_gallery = gr.Gallery(label="posterior samples", columns=4, height=300, scale=2,
+                                         elem_id="invgen-gallery")
             mean = gr.Image(label="posterior mean", interactive=False, height=260, elem_id="invgen-mean")
             std = gr.Image(label="uncertainty: posterior std per pixel", interactive=False, height=260,
                            elem_id="invgen-std")
