@@ -78,6 +78,16 @@ def test_the_evaluation_harness_calls_no_solver_directly():
             assert not names & {"solve_map", "solve_vi", "Objective"}, name
 
 
+def test_the_page_runs_jobs_as_invgen_run_does_and_alone_imports_gradio():
+    for name, path in CORE_MODULES.items():
+        imports = imported_modules(path)
+        if name.startswith("invgen.serve"):
+            names = {t.rsplit(".", 1)[-1] for t in imports}
+            assert not names & {"solve", "solve_map", "solve_vi", "Objective", "reconstruct"}, name
+        if name != "invgen.serve.page":
+            assert not {t for t in imports if t == "gradio" or t.startswith("gradio.")}, name
+
+
 def test_in_repo_plugins_import_only_the_public_plugin_api():
     sources = sorted(ROOT.glob("plugins/*/src/**/*.py"))
     assert len(sources) > 20

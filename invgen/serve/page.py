@@ -116,11 +116,16 @@ def _finished(done: Any, method: str) -> tuple:
     record, results = done.record, done.results
     lines = [f"**Done** in {record['timings_s']['solve']:.1f} s" +
              (" (stopped early: the best result so far)" if record.get("interrupted") else "")]
-    for name, values in record.get("metrics", {}).items():
-        lines.append(f"{name.upper()} against your image: {values[0]:.4g}")
-    for name, value in record.get("posterior", {}).items():
-        if isinstance(value, float):
-            lines.append(f"{name.replace('_', ' ')}: {value:.4g}")
+    metrics = record.get("metrics", {})
+    if "psnr" in metrics:
+        lines.append(f"against your image: PSNR {metrics['psnr'][0]:.2f} dB" +
+                     (f", SSIM {metrics['ssim'][0]:.3f}" if "ssim" in metrics else ""))
+    spread = record.get("posterior", {})
+    if "mean_std_unknown" in spread:
+        lines.append(f"posterior std: {spread['mean_std_unknown']:.3f} where hidden, "
+                     f"{spread['mean_std_known']:.3f} where known")
+    if "psnr_samples_vs_observation" in spread:
+        lines.append(f"the samples fit the observation at {spread['psnr_samples_vs_observation']:.1f} dB")
     lines += [f"warning: {text}" for text in record.get("warnings", [])]
     files = set(record["files"])
     reconstruction = "posterior_mean.png" if method == "vi" else "reconstruction.png"

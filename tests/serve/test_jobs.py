@@ -116,3 +116,13 @@ def test_a_stopped_job_keeps_and_packs_the_best_result_so_far(toy_upload, tmp_pa
     done = run_job(Workspace(tmp_path).new_job(), toy_upload, None, request, live, {}, "cpu")
     assert done.record["interrupted"] is True and len(done.record["history"]["total"]) == 1
     assert done.archive.is_file() and (done.results / "reconstruction.png").is_file()
+
+
+def test_without_simulate_the_upload_is_the_observation_resized_to_the_chains_output(tmp_path, fake_manager):
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (20, 20), dtype=np.uint8)).save(tmp_path / "obs.png")
+    request = Request("toy:size=16,layers=2", ("test-down",), False, "map", "test-preset", 5, 0.1)
+    done = run_job(Workspace(tmp_path).new_job(), read_upload(tmp_path / "obs.png"), None, request, LiveRun(), {},
+                   "cpu")
+    assert done.record["simulate"] is False and done.record["input_geometry"]["resized_from"] == [20, 20]
+    assert Image.open(done.results / "observation.png").size == (8, 8)
+    assert "--simulate" not in shlex.split(done.command)

@@ -120,6 +120,7 @@ def test_the_chain_builder_offers_every_forward_model_with_typed_parameters(page
     page.wait_for_timeout(1000)
     assert chain.input_value() == "downsample:factor=2"
     chain.fill("")
+    page.get_by_text("add a corruption").click()  # closed again
 
 
 def test_paint_run_map_and_download_the_result(page, tmp_path):
@@ -130,7 +131,7 @@ def test_paint_run_map_and_download_the_result(page, tmp_path):
     _set_steps(page, 40)
     page.locator("#invgen-run-map").click()
     status = _wait_until_done(page)
-    assert "PSNR against your image" in status
+    assert "against your image: PSNR" in status
     assert page.locator("#invgen-reconstruction img").count() == 1
     with page.expect_download() as download:
         page.locator("#invgen-zip a").first.click()
@@ -156,14 +157,17 @@ def test_run_vi_shows_samples_and_the_uncertainty_map(page):
     _set_steps(page, 20)
     page.locator("#invgen-run-vi").click()
     status = _wait_until_done(page)
-    assert "PSNR against your image" in status
+    assert "against your image: PSNR" in status
     page.wait_for_selector("#invgen-std img")
     assert page.locator("#invgen-gallery img").count() >= 8
     assert page.locator("#invgen-mean img").count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "serve-page.png"), full_page=True)
-    if os.environ.get("INVGEN_SCREENSHOT"):
-        page.screenshot(path=os.environ["INVGEN_SCREENSHOT"], full_page=True)
+    if os.environ.get("INVGEN_SCREENSHOT"):  # the README's picture: from the top to the samples
+        samples = page.locator("#invgen-samples").bounding_box()
+        top = page.evaluate("window.scrollY")
+        page.screenshot(path=os.environ["INVGEN_SCREENSHOT"], full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1400, "height": top + samples["y"] + samples["height"] + 12})
 
 
 def test_stop_ends_a_long_run_with_its_best_result(page):
