@@ -24,6 +24,7 @@ from invgen.io import grey16_bytes, load_input, png_bytes
 from invgen.problem import Setup, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
+from invgen.signals import deferred_interrupts
 from invgen.solvers.map import MAPSettings, Progress
 from invgen.solvers.vi import VISettings
 from invgen.solving import solve
@@ -148,23 +149,26 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
             fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
         return False
     solve_seconds = (time.perf_counter() - began) / len(loaded)
-    warnings: list[str] = []
-    baselines = _optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
-    for index, entry in enumerate(loaded):
-        try:
-            one = pick(result, index)
-            record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded), solve_seconds)
-            frames = None if recorder is None else recorder.frames_of(index)
-            store.write(entry.item.name, render(one, record, options, frames))
-        except Exception as error:  # noqa: BLE001 - a failed write fails this input only
-            fail(entry.item, error, entry.seconds + solve_seconds)
-            continue
-        outcome.last = (one, record)
-        status = "interrupted" if result.interrupted else "ok"
-        _finish(store, outcome, events, shard_label, {"input": str(entry.item.path), "name": entry.item.name,
-                                                      "status": status, "seconds": round(entry.seconds + solve_seconds, 3),
-                                                      "error": None, "metrics": {k: v[0] for k, v in one.metrics.items()}})
-    return result.interrupted
+    with deferred_interrupts() as caught:  # a Ctrl-C or SIGTERM now waits for the results to be written
+        warnings: list[str] = []
+        baselines = _optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
+        for index, entry in enumerate(loaded):
+            try:
+                one = pick(result, index)
+                record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
+                                    solve_seconds)
+                frames = None if recorder is None else recorder.frames_of(index)
+                store.write(entry.item.name, render(one, record, options, frames))
+            except Exception as error:  # noqa: BLE001 - a failed write fails this input only
+                fail(entry.item, error, entry.seconds + solve_seconds)
+                continue
+            outcome.last = (one, record)
+            status = "interrupted" if result.interrupted else "ok"
+            _finish(store, outcome, events, shard_label, {
+                "input": str(entry.item.path), "name": entry.item.name, "status": status,
+                "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
+                "metrics": {k: v[0] for k, v in one.metrics.items()}})
+    return result.interrupted or bool(caught)
 
 
 def _callback(events: Events, recorder: FrameRecorder | None) -> Callable[[Progress], None]:
@@ -221,7 +225,7 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         "seed": options.seed,
         **result.config,
         "interrupted": result.interrupted,
-        "final_terms": {name: values[-1] for name, values in result.history.items()},
+        "final_terms": {name: values[-1] for name, values in result.history.items() if values},
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},

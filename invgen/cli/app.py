@@ -64,7 +64,10 @@ def create_app() -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (SIGTERM is handled as Ctrl-C: the best result so far is kept, exit 130)."""
+    from invgen.signals import terminate_as_interrupt
+
+    terminate_as_interrupt()
     try:
         application = create_app()
     except Exception as error:  # noqa: BLE001 - e.g. a strict plugin failure

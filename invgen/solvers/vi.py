@@ -133,9 +133,9 @@ def solve_vi(
     repeated = objective.repeated(k)
     rng = torch.Generator().manual_seed(settings.seed)
     history: dict[str, list[float]] = {"elbo": [], "expected_objective": [], "entropy": []}
-    interrupted = False
+    interrupted = warm is not None and warm.interrupted  # stopped during the warm start: q stays at its start
     try:
-        for step in range(settings.steps):
+        for step in range(0 if interrupted else settings.steps):
             decay = 0.5 * (1 + math.cos(math.pi * step / settings.steps))
             lr = settings.lr * decay
             optimizer.param_groups[0]["lr"] = lr
@@ -160,7 +160,7 @@ def solve_vi(
                                   {"expected_objective": history["expected_objective"][-1]}, lr, mean.detach()))
     except KeyboardInterrupt:
         interrupted = True
-    if not history["elbo"]:
+    if not history["elbo"] and not interrupted:
         raise KeyboardInterrupt
     with torch.no_grad():
         std = F.softplus(rho)
