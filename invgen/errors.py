@@ -37,6 +37,10 @@ class OutputExists(UserError, FileExistsError):
     """The output already holds results; refusing to overwrite them."""
 
 
+class OutputError(UserError, OSError):
+    """The output cannot be written (not creatable, read-only, full, or in use by another run)."""
+
+
 class WeightsError(UserError, RuntimeError):
     """A weight file is missing, unreachable or fails its checksum; the message says what to do."""
 

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from invgen.components import ForwardSpec, build_forward, build_generator, build_loss, build_prior, check_specs
-from invgen.errors import InputError, SpecError, UsageError
+from invgen.errors import InputError, SpecError, UsageError, UserError
 from invgen.forward import Chain, chain
 from invgen.interfaces import ForwardModel, Generator, Loss, Prior
 from invgen.io import load_image
@@ -120,6 +120,32 @@ def check_observation(observation: Tensor, generator: Generator, forward: Forwar
         )
 
 
+def check_forward(forward: ForwardModel, generator: Generator) -> None:
+    """Before any compute, apply each part of the chain to a blank image of the generator's shape: a part that
+    cannot take it (a blur wider than the image, a factor that does not divide its size) or a chain that hides
+    every pixel is a one-line error that names the part."""
+    parts = list(forward.parts) if isinstance(forward, Chain) else [forward]
+    x = torch.zeros(1, *generator.image_shape)
+    for part in parts:
+        try:
+            with torch.no_grad():
+                expected = tuple(part.output_shape(tuple(x.shape[1:])))
+                x = part.cpu()(x)
+        except UserError:
+            raise
+        except (RuntimeError, ValueError, IndexError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise SpecError(f"forward model {part.spec!r} cannot take {_shape(x.shape[1:])} images: {reason}; "
+                            "change its parameters (see `invgen list forward`)") from None
+        if tuple(x.shape[1:]) != expected:
+            raise SpecError(f"forward model {part.spec!r} gives {_shape(x.shape[1:])} where its output_shape says "
+                            f"{_shape(expected)}: a fault of its plugin")
+    mask = forward.mask(tuple(generator.image_shape))
+    if mask is not None and not bool(mask.any()):
+        raise SpecError(f"forward model {forward.spec!r} hides every pixel, so nothing is observed; keep some pixels "
+                        "known (white in a mask file)")
+
+
 def _check_clean(images: Tensor, generator: Generator, what: str, count: int | None = None) -> None:
     """Clean images must have the generator's image shape (and be ``count`` of them, when given)."""
     if tuple(images.shape[1:]) != tuple(generator.image_shape):
@@ -182,6 +208,7 @@ class Setup:
         simulation of it (noise drawn with ``seed``, on the CPU) and the clean image the ground truth."""
         check_specs("forward", forward if isinstance(forward, (list, tuple)) else [forward])
         fwd = chain(build_forward(forward))
+        check_forward(fwd, self.generator)
         observation = as_batch(observed, self.generator.channels if simulate else
                                observation_channels(self.generator, fwd)).cpu()
         if simulate:

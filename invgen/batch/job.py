@@ -38,8 +38,11 @@ class Job:
 
     def run(self, events: Events | None = None) -> Outcome:
         """Reconstruct this process's share (a single image raises its error; many record theirs)."""
-        return run_inputs(self.mine, self.setup, self.settings, self.store, self.options, self.resume,
-                          self.shard.label, events, strict=self.single)
+        try:
+            return run_inputs(self.mine, self.setup, self.settings, self.store, self.options, self.resume,
+                              self.shard.label, events, strict=self.single)
+        finally:
+            self.store.release()
 
     def merge(self) -> bool:
         """Write index.csv and index.jsonl if every input (of every shard) has a result; False otherwise."""
@@ -60,12 +63,17 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
     part = detect_shard(shard)
     mine = items if single else part.share(items)
     store = RunStore(Path(output), flat=single)
-    store.check(mine, resume, overwrite)
-    if not single:
-        store.save_inputs(items)
-    local = part.local_rank if str(device) == "auto" else None
-    target = resolve_device(f"cuda:{local}" if local is not None and torch.cuda.is_available() else device, tf32)
-    setup = build_setup(generator, losses, priors, preset, target, method)
+    store.claim(part.label)  # writable, space free, and no other run writing there
+    try:
+        store.check(mine, resume, overwrite)
+        if not single:
+            store.save_inputs(items)
+        local = part.local_rank if str(device) == "auto" else None
+        target = resolve_device(f"cuda:{local}" if local is not None and torch.cuda.is_available() else device, tf32)
+        setup = build_setup(generator, losses, priors, preset, target, method)
+    except BaseException:
+        store.release()
+        raise
     return Job(items, mine, part, single, store, setup, settings, options, resume)
 
 

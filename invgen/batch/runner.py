@@ -4,8 +4,11 @@ complete output folder per input, an index row per input, and a failure that sta
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
@@ -18,10 +21,11 @@ from invgen.batch.geometry import Geometry, restored
 from invgen.batch.inputs import InputItem
 from invgen.batch.store import RunStore
 from invgen.components import build_forward
-from invgen.errors import UserError
+from invgen.atomic import write_files
+from invgen.errors import OutputError, UserError
 from invgen.forward import chain
 from invgen.io import grey16_bytes, load_input, png_bytes
-from invgen.problem import Setup, check_observation, observation_channels
+from invgen.problem import Setup, check_forward, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
 from invgen.signals import deferred_interrupts
@@ -125,6 +129,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
     loaded: list[_Loaded] = []
     try:
         model = chain(build_forward(specs)).cpu()
+        check_forward(model, setup.generator)
     except Exception as error:  # noqa: BLE001 - a bad per-input forward spec fails those inputs only
         for item in items:
             fail(item, error)
@@ -158,7 +163,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                 record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
                                     solve_seconds)
                 frames = None if recorder is None else recorder.frames_of(index)
-                store.write(entry.item.name, render(one, record, options, frames))
+                _write_or_keep(store, entry.item.name, render(one, record, options, frames))
             except Exception as error:  # noqa: BLE001 - a failed write fails this input only
                 fail(entry.item, error, entry.seconds + solve_seconds)
                 continue
@@ -169,6 +174,22 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                 "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
                 "metrics": {k: v[0] for k, v in one.metrics.items()}})
     return result.interrupted or bool(caught)
+
+
+def _write_or_keep(store: RunStore, name: str, files: dict[str, bytes]) -> None:
+    """Write one input's results; if that fails (disk full, folder gone read-only), keep them in a rescue folder
+    under the temporary directory and say where, so a finished solve is never lost."""
+    try:
+        store.write(name, files)
+    except OSError as error:
+        rescue = Path(tempfile.gettempdir()) / f"invgen-rescued-{os.getpid()}" / name
+        try:
+            write_files(rescue, files)
+            kept = f"they are kept in {rescue}"
+        except OSError:
+            kept = "keeping them elsewhere failed too"
+        raise OutputError(f"{store.folder(name)}: could not write the results ({error.strerror or error}); "
+                          f"{kept}") from None
 
 
 def _callback(events: Events, recorder: FrameRecorder | None) -> Callable[[Progress], None]:

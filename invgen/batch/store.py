@@ -14,16 +14,18 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
 from invgen.atomic import write_atomic, write_files
 from invgen.batch.inputs import InputItem
-from invgen.errors import InputError, OutputExists
+from invgen.errors import InputError, OutputError, OutputExists
 
 RECORD = "run.json"
 STAGING = ".partial"
+MIN_FREE_BYTES = 64 << 20  # refuse to start a run with less free space than this where its results go
 INDEX_FIELDS = ("input", "name", "status", "seconds", "error")
 
 
@@ -33,6 +35,7 @@ class RunStore:
 
     def __init__(self, root: Path, flat: bool = False) -> None:
         self.root, self.flat = Path(root), flat
+        self._lock: Any = None
 
     def folder(self, name: str) -> Path:
         return self.root if self.flat else self.root / name
@@ -66,6 +69,48 @@ class RunStore:
             where = self.root if self.flat else self.folder(clash)
             raise OutputExists(f"{where}: already holds results; pass --resume, --overwrite or choose another "
                                "--output")
+
+    def claim(self, shard_label: str = "0-of-1") -> None:
+        """Before any compute: make sure results can be written here (the folder creatable and writable, space
+        free) and lock it against a second run writing the same results; the lock lasts until :meth:`release`
+        or the end of the process."""
+        import fcntl
+
+        home = self.root.parent if self.flat else self.root
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=home, prefix=".invgen-probe-"):
+                pass
+        except OSError as error:
+            raise OutputError(f"{home}: cannot write results there ({error.strerror or error}); choose another "
+                              "--output") from None
+        free = shutil.disk_usage(home).free
+        if free < MIN_FREE_BYTES:
+            raise OutputError(f"{home}: only {free >> 20} MB free; results need space: free some or choose another "
+                              "--output")
+        path = home / (f".{self.root.name}.lock" if self.flat else f".lock-{shard_label}")
+        stream = open(path, "a+")
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            stream.seek(0)
+            holder = stream.read().strip() or "another process"
+            stream.close()
+            raise OutputError(f"{self.root}: another invgen run ({holder}) is writing these results; wait for it "
+                              "or choose another --output") from None
+        stream.seek(0)
+        stream.truncate()
+        stream.write(f"pid {os.getpid()}")
+        stream.flush()
+        self._lock = (stream, path)
+
+    def release(self) -> None:
+        """Give up the lock of :meth:`claim` (and remove its file)."""
+        if self._lock is not None:
+            stream, path = self._lock
+            path.unlink(missing_ok=True)
+            stream.close()
+            self._lock = None
 
     def write(self, name: str, files: dict[str, bytes]) -> Path:
         """Put ``name``'s files in place at once (``run.json`` written last); earlier results there are replaced

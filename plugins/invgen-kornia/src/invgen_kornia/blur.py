@@ -23,12 +23,12 @@ BORDERS = {"reflect": "reflect", "replicate": "replicate", "circular": "circular
 class KernelBlur(ForwardModel, Convolution):
     """Convolution of every channel with one 2-D kernel ``[kh, kw]`` (normalised to sum 1)."""
 
-    def __init__(self, kernel: Tensor, border: str = "reflect") -> None:
+    def __init__(self, kernel: Tensor, border: str = "reflect", source: str = "the kernel") -> None:
         super().__init__()
         if border not in BORDERS:
             raise ValueError(f"border must be one of {'|'.join(BORDERS)}, not {border!r}")
         self.border = border
-        self.register_buffer("kernel", check_kernel(kernel, "kernel"))
+        self.register_buffer("kernel", check_kernel(kernel, source))
 
     def forward(self, x: Tensor) -> Tensor:
         return kornia.filters.filter2d(x, self.kernel.to(x)[None], border_type=BORDERS[self.border])
@@ -39,6 +39,8 @@ class KernelBlur(ForwardModel, Convolution):
     def output_shape(self, input_shape: Shape) -> Shape:
         _, height, width = input_shape
         kh, kw = self.kernel.shape
+        if kh > 2 * height + 1 or kw > 2 * width + 1:  # no part of the image sees such a kernel's edges
+            raise ValueError(f"a {kh}x{kw} kernel is more than twice the size of {height}x{width} images; crop it")
         if self.border != "zeros" and (kh // 2 >= height or kw // 2 >= width):
             raise ValueError(f"a {kh}x{kw} kernel is too large for {height}x{width} images with border={self.border}")
         return tuple(input_shape)  # type: ignore[return-value]
@@ -50,11 +52,11 @@ def check_kernel(kernel: Tensor, source: str) -> Tensor:
     if kernel.dim() != 2 or kernel.numel() == 0:
         raise ValueError(f"{source}: a blur kernel must be a non-empty 2-D array, got shape {tuple(kernel.shape)}")
     if not torch.isfinite(kernel).all():
-        raise ValueError(f"{source}: the kernel holds NaN or infinite values")
+        raise ValueError(f"{source} holds NaN or infinite values")
     if (kernel < 0).any():
-        raise ValueError(f"{source}: the kernel has negative values (a blur kernel must be non-negative)")
+        raise ValueError(f"{source} has negative values (a blur kernel must be non-negative)")
     if kernel.sum() <= 0:
-        raise ValueError(f"{source}: the kernel is all zeros")
+        raise ValueError(f"{source} is all zeros")
     return (kernel / kernel.sum()).float()
 
 
@@ -102,7 +104,7 @@ class FileKernel(KernelBlur):
     """A user kernel from ``.npy`` or a greyscale image file, normalised to sum 1."""
 
     def __init__(self, path: str, border: str = "reflect") -> None:
-        super().__init__(read_kernel(Path(path)), border)
+        super().__init__(read_kernel(Path(path)), border, source=f"{path}: the kernel")
 
 
 def read_kernel(path: Path) -> Tensor:
