@@ -77,16 +77,25 @@ def _sixteen_bits(path: Path) -> bool:
         return picture.mode.startswith("I;16")
 
 
+MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 picture: far beyond any generator, and 1.2 GB as float32 RGB
+
+
 def _read_picture(path: Path, channels: int | None) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as picture:
+            width, height = picture.size  # read from the header: checked before anything is decoded
+            if width * height > MAX_PIXELS:
+                raise InputError(f"{path}: {width}x{height} pixels is more than invgen reads ({MAX_PIXELS // 10**6} "
+                                 "million); shrink or crop it first")
             picture.load()
             if picture.mode.startswith("I;16"):  # 16-bit grayscale, common for medical images
                 return np.asarray(picture, dtype=np.float32)[:, :, None] / 65535.0
             grey = channels == 1 or (channels is None and picture.mode in ("1", "L", "LA", "I", "F"))
             array = np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0
+    except Image.DecompressionBombError:
+        raise InputError(f"{path}: too many pixels to decode safely (a decompression bomb?); shrink it first") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise InputError(f"{path}: not a readable image ({error})") from None
     return array[:, :, None] if array.ndim == 2 else array

@@ -19,7 +19,7 @@ import pluggy
 
 from invgen import hookspecs
 from invgen.errors import PluginLoadError
-from invgen.registry import Registry
+from invgen.registry import DuplicateRegistration, Registry
 
 GROUP = "invgen"
 BUILTIN = "invgen.builtins"
@@ -42,7 +42,7 @@ class Manager:
     disabled: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     _registry: Registry | None = None
-    _reported: bool = False
+    _reported: int | None = None  # how many failures have been printed (None: not asked to yet)
 
     def register(self, plugin: ModuleType | object, name: str, version: str = "") -> bool:
         """Register one plugin object; on a bad hook record a failure and leave it out."""
@@ -87,7 +87,7 @@ class Manager:
         }
         for hook_name, kind in kinds.items():
             for plugin_name, function in self.implementations(hook_name):
-                self._call(plugin_name, function, _bind(registry.add_component, plugin_name, kind))
+                self._call(plugin_name, function, self._bind(registry.add_component, plugin_name, kind))
         records = {
             "register_presets": registry.add_preset,
             "register_weights": registry.add_weights,
@@ -101,13 +101,25 @@ class Manager:
         }
         for hook_name, add in records.items():
             for plugin_name, function in self.implementations(hook_name):
-                self._call(plugin_name, function, _bind(add, plugin_name))
+                self._call(plugin_name, function, self._bind(add, plugin_name))
+        if self._reported is not None:  # the CLI has reported load failures already: these came later
+            self.report_failures()
         return registry
+
+    def _bind(self, add: Callable[..., None], plugin_name: str, *leading: str) -> Callable[..., None]:
+        """The ``register`` callable a plugin's hook gets: bound to the plugin; a name registered again is
+        skipped with a warning (fatal under INVGEN_STRICT_PLUGINS=1), the plugin's other registrations kept."""
+        def register(*args: Any, **kwargs: Any) -> None:
+            try:
+                add(*leading, *args, plugin=plugin_name, **kwargs)
+            except DuplicateRegistration as error:
+                self.record_failure(plugin_name, error)
+        return register
 
     def implementations(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
         """(plugin name, function) for each implementation of a hook, in registration order."""
         hook = getattr(self.pm.hook, hook_name)
-        return [(impl.plugin_name, impl.function) for impl in reversed(hook.get_hookimpls())]
+        return [(impl.plugin_name, impl.function) for impl in hook.get_hookimpls()]
 
     def _call(self, plugin_name: str, function: Callable[..., Any], register: Callable[..., None]) -> None:
         try:
@@ -122,20 +134,14 @@ class Manager:
 
     def report_failures(self) -> None:
         """Print each failure once per process, as one line on stderr."""
-        if self._reported:
-            return
-        self._reported = True
-        for failure in self.failures:
+        fresh = self.failures[self._reported or 0:]
+        self._reported = len(self.failures)
+        for failure in fresh:
             print(f"invgen: plugin {failure.name!r} skipped ({failure.error}); "
                   f"`invgen plugins` lists it, INVGEN_DISABLE_PLUGINS={failure.name} silences it",
                   file=sys.stderr)
 
 
-def _bind(add: Callable[..., None], plugin_name: str, *leading: str) -> Callable[..., None]:
-    def register(*args: Any, **kwargs: Any) -> None:
-        add(*leading, *args, plugin=plugin_name, **kwargs)
-
-    return register
 
 
 def strict() -> bool:

@@ -240,11 +240,15 @@ class Registry:
         _add(self.metrics, "metric", Metric(name, factory, title, digits, higher_is_better, summary, plugin))
 
 
+class DuplicateRegistration(ValueError):
+    """A name registered a second time (the first registration is kept)."""
+
+
 def _add(table: dict[str, Any], title: str, record: Any) -> None:
     """Put ``record`` in ``table`` under its name; a second registration of a name is an error."""
     existing = table.get(record.name)
     if existing is not None:
-        raise ValueError(f"{title} {record.name!r} is registered twice (plugins {existing.plugin!r} and "
+        raise DuplicateRegistration(f"{title} {record.name!r} is registered twice (plugins {existing.plugin!r} and "
                          f"{record.plugin!r})")
     table[record.name] = record
 

@@ -7,6 +7,7 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from invgen import plugins
+from invgen.errors import PluginLoadError
 from invgen.hookspecs import hookimpl
 
 
@@ -85,6 +86,30 @@ def test_a_hook_that_raises_is_isolated(bare_manager):
     bare_manager.register(types.SimpleNamespace(register_losses=register_losses), "exploding")
     assert "toy" in bare_manager.registry.components["generator"]
     assert [f.name for f in bare_manager.failures] == ["exploding"]
+
+
+def _copycat():
+    @hookimpl
+    def register_forward_models(register):
+        register("test-blur", "a:b", summary="a second test-blur")
+        register("copycat-own", "a:b", summary="its own model")
+    return types.SimpleNamespace(register_forward_models=register_forward_models)
+
+
+def test_a_name_registered_again_warns_and_keeps_the_first_and_the_plugins_other_names(fake_manager, capsys):
+    fake_manager.report_failures()  # as the CLI does at start
+    fake_manager.register(_copycat(), "copycat")
+    forward = fake_manager.registry.components["forward"]
+    assert forward["test-blur"].plugin == "fakes" and forward["copycat-own"].plugin == "copycat"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'test-blur' is registered twice (plugins 'fakes' and 'copycat')" in err[0]
+
+
+def test_a_name_registered_again_is_fatal_in_strict_mode(fake_manager, monkeypatch):
+    monkeypatch.setenv("INVGEN_STRICT_PLUGINS", "1")
+    fake_manager.register(_copycat(), "copycat")
+    with pytest.raises(PluginLoadError, match="registered twice"):
+        fake_manager.registry
 
 
 def test_unregister_forgets_components(fake_manager):

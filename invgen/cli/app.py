@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from invgen import __version__
-from invgen.errors import exit_code_of
+from invgen.errors import INTERRUPTED, exit_code_of
 from invgen.reporting import one_line, set_debug
 
 
@@ -64,7 +64,8 @@ def create_app() -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point (SIGTERM is handled as Ctrl-C: the best result so far is kept, exit 130)."""
+    """Console-script entry point: every error is one line on stderr with its exit code (option mistakes
+    included), and SIGTERM is handled as Ctrl-C (the best result so far is kept, exit 130)."""
     from invgen.signals import terminate_as_interrupt
 
     terminate_as_interrupt()
@@ -75,4 +76,29 @@ def main() -> None:
             raise
         print(f"invgen: error: {one_line(error)}", file=sys.stderr)
         raise SystemExit(exit_code_of(error)) from None
-    application()
+    raise SystemExit(run_cli(application))
+
+
+def run_cli(application: typer.Typer, args: list[str] | None = None) -> int:
+    """Run the CLI; option and argument mistakes (click's errors: typer may carry its own copy of click, so
+    they are recognised by shape) become one line naming the option and ``--help``."""
+    try:
+        code = application(args=args, prog_name="invgen", standalone_mode=False)
+    except KeyboardInterrupt:
+        print("invgen: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - only click's own errors are handled here
+        kind = type(error).__name__
+        if kind == "Abort":
+            print("invgen: interrupted", file=sys.stderr)
+            return INTERRUPTED
+        if kind == "NoArgsIsHelpError":
+            error.show()  # type: ignore[attr-defined]
+            return int(getattr(error, "exit_code", 2))
+        if not (hasattr(error, "format_message") and hasattr(error, "exit_code")):
+            raise
+        context = getattr(error, "ctx", None)
+        where = f" (see `{context.command_path} --help`)" if context is not None else ""
+        print(f"invgen: error: {' '.join(error.format_message().split())}{where}", file=sys.stderr)
+        return int(error.exit_code)
+    return code if isinstance(code, int) else 0

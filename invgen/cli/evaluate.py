@@ -9,6 +9,8 @@ from typing import Any, List, Optional
 
 import typer
 
+from invgen.cli.checks import learning_rate
+
 from invgen.reporting import reported_errors, stderr
 
 
@@ -28,7 +30,7 @@ def evaluate(
                                         help="Use N images spread evenly over the set (every k-th)."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for tables and figures."),
     steps: int = typer.Option(200, "--steps", min=1, help="MAP steps (and VI warm-start steps)."),
-    lr: float = typer.Option(0.05, "--lr", min=0.0, help="Adam learning rate."),
+    lr: float = typer.Option(0.05, "--lr", callback=learning_rate, help="Adam learning rate."),
     batch: int = typer.Option(100, "--batch", min=1, help="Images optimised together."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated noise and the solvers."),
     precision: str = typer.Option("fp32", "--precision",

@@ -8,6 +8,8 @@ from typing import Any, List, Optional
 
 import typer
 
+from invgen.cli.checks import learning_rate
+
 from invgen.cli.progress import ManyProgress, SingleBar
 from invgen.errors import FAILURE, INTERRUPTED
 from invgen.reporting import reported_errors
@@ -34,7 +36,7 @@ def run(
                                                         "directions the observation determines; small observations)."),
     simulate: bool = typer.Option(False, "--simulate", help="Corrupt the clean input first; report metrics against it."),
     steps: int = typer.Option(200, "--steps", min=1, help="Optimisation steps (for vi: of the ELBO)."),
-    lr: float = typer.Option(0.05, "--lr", min=0.0, help="Adam learning rate (MAP, and VI's warm start)."),
+    lr: float = typer.Option(0.05, "--lr", callback=learning_rate, help="Adam learning rate (MAP, and VI's warm start)."),
     schedule: str = typer.Option("cosine", "--schedule", help="MAP learning-rate schedule: cosine or constant."),
     seed: int = typer.Option(0, "--seed", help="Seed for the simulated noise and any randomness."),
     batch: Optional[int] = typer.Option(None, "--batch", min=1, help="Inputs optimised together (default: by device "

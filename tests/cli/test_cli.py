@@ -11,12 +11,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from invgen.cli.app import create_app
+from invgen.testing.cli import invoke as run_as_shell
 
 runner = CliRunner()
 
 
 def invoke(*args):
-    return runner.invoke(create_app(), [str(a) for a in args])
+    return run_as_shell(*args)
 
 
 @pytest.fixture
@@ -82,7 +83,9 @@ def test_preset_and_override(clean_png, tmp_path):
         (("-f", "test-blur:radius=2"), "test-blur: unknown parameter 'radius' (valid parameters: sigma)"),
         (("-f", "test-down"), "the observation is 1x16x16 but 'toy:layers=2' (1x16x16) through 'test-down' gives 1x8x8"),
         (("--loss", "nope"), "unknown loss 'nope'"),
-        (("--lr", "0"), "lr must be > 0"),
+        (("--lr", "0"), "Invalid value for '--lr': must be a finite number > 0, not 0.0 (see `invgen run --help`)"),
+        (("--lr", "nan"), "Invalid value for '--lr': must be a finite number > 0, not nan"),
+        (("--steps", "many"), "Invalid value for '--steps': Input should be a valid integer"),
     ],
 )
 def test_errors_are_one_line_without_traceback(clean_png, tmp_path, args, message):

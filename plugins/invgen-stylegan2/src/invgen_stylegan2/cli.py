@@ -52,13 +52,18 @@ def sample(generator: str = typer.Option(..., "--generator", "-g", help="A gener
            truncation: float = typer.Option(1.0, "--truncation", min=0.0, max=1.0, help="Truncation psi."),
            out: Path = typer.Option(..., "--out", help="Where to write the PNG grid."),
            noise: str = typer.Option("const", "--noise", help="none, const or random."),
-           device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N.")) -> None:
+           device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
+           overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists.")) -> None:
     """Write a grid of random samples."""
     import torch
 
-    from invgen.plugin import build_generator, grid_png, resolve_device, write_atomic
+    from invgen.plugin import OutputExists, UsageError, build_generator, grid_png, resolve_device, write_atomic
 
     with reported_errors():
+        if out.suffix.lower() != ".png":
+            raise UsageError(f"--out {out}: the grid is a PNG; give a name ending in .png")
+        if out.exists() and not overwrite:
+            raise OutputExists(f"{out}: exists; pass --overwrite or choose another name")
         target = resolve_device(device)
         spec = f"stylegan2:weights={_quote(generator)},noise={noise}" if Path(generator).is_file() else generator
         model = build_generator(spec).to(target)
