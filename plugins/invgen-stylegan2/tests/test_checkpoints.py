@@ -142,3 +142,41 @@ def test_foreign_safetensors_and_wrong_layout(tmp_path):
     save_safetensors(network, config, tmp_path / "mismatch.safetensors")
     with pytest.raises(CheckpointError, match="has shape"):
         load_checkpoint(tmp_path / "mismatch.safetensors")
+
+
+@pytest.mark.timeout(60)
+def test_a_pickle_sharing_one_list_2_to_the_40_ways_is_refused_not_expanded(tmp_path):
+    network, config = make_network()
+    shared = [0]
+    for _ in range(40):
+        shared = [shared, shared]  # pickled once each (the memo): a small file, 2^40 leaves when walked
+    write_nvidia_pickle(network, {**config, "notes": shared}, tmp_path / "bomb.pkl")
+    write_nvidia_pickle(network, config, tmp_path / "plain.pkl")
+    assert (tmp_path / "bomb.pkl").stat().st_size - (tmp_path / "plain.pkl").stat().st_size < 2_000
+    with pytest.raises(CheckpointError, match="init_kwargs are larger or deeper than any StyleGAN2's"):
+        load_checkpoint(tmp_path / "bomb.pkl")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("z_dim", 10**9, r"config z_dim=1000000000 is outside what a StyleGAN2 can have \(an integer from 1 to 4096\)"),
+    ("img_resolution", 16384, "img_resolution=16384 is outside"),
+    ("img_resolution", 48, "img_resolution=48 is not a power of two"),
+    ("w_dim", 0, "w_dim=0 is outside"),
+    ("img_channels", 2.5, "img_channels=2.5 is outside"),
+    ("synthesis_kwargs", {"channel_base": 1 << 40}, "channel_base=1099511627776 is outside"),
+    ("mapping_kwargs", {"num_layers": 10**6}, "num_layers=1000000 is outside"),
+])
+def test_network_sizes_read_from_a_file_are_checked_before_anything_is_allocated(tmp_path, key, value, message):
+    network, config = make_network()
+    save_safetensors(network, {**config, key: value}, tmp_path / "g.safetensors")
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(tmp_path / "g.safetensors")
+
+
+def test_weights_holding_nan_are_refused_with_the_tensor_named(tmp_path):
+    network, config = make_network()
+    with torch.no_grad():
+        network.mapping.fc0.weight[0, 0] = float("nan")
+    save_safetensors(network, config, tmp_path / "g.safetensors")
+    with pytest.raises(CheckpointError, match="tensor mapping.fc0.weight holds NaN or infinite values"):
+        load_checkpoint(tmp_path / "g.safetensors")

@@ -98,8 +98,36 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(path, fmt, config, network, file_sha256(path))
 
 
+# what a StyleGAN2 configuration read from a file may say: wider ranges than any published model, narrow enough
+# that a hostile or damaged file cannot make the constructor allocate without bound or divide by zero
+CONFIG_RANGES = {"z_dim": (1, 4096), "w_dim": (1, 4096), "c_dim": (0, 100_000), "img_resolution": (4, 4096),
+                 "img_channels": (1, 4), "mapping_kwargs.num_layers": (1, 64),
+                 "mapping_kwargs.embed_features": (1, 4096), "mapping_kwargs.layer_features": (1, 4096),
+                 "synthesis_kwargs.channel_base": (1, 1 << 24), "synthesis_kwargs.channel_max": (1, 4096)}
+MAX_CONFIG_NODES, MAX_CONFIG_DEPTH = 10_000, 16  # init_kwargs of real checkpoints: a few dozen values, depth 3
+
+
+def check_config(config: dict[str, Any], path: Path) -> None:
+    """A one-line error unless every size in ``config`` is an integer in its :data:`CONFIG_RANGES` range."""
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: the network config is not a mapping; the file is damaged")
+    for key, (low, high) in CONFIG_RANGES.items():
+        group, _, name = key.rpartition(".")
+        holder = config.get(group) if group else config
+        value = holder.get(name) if isinstance(holder, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise CheckpointError(f"{path}: config {key}={value!r} is outside what a StyleGAN2 can have "
+                                  f"(an integer from {low} to {high}); the file is damaged or not a StyleGAN2")
+    resolution = config.get("img_resolution")
+    if resolution is not None and resolution & (resolution - 1):
+        raise CheckpointError(f"{path}: config img_resolution={resolution} is not a power of two")
+
+
 def build_network(config: dict[str, Any], state: dict[str, Tensor], path: Path) -> StyleGAN2Network:
     """Construct the network from ``config`` and load ``state`` strictly (one-line error on mismatch)."""
+    check_config(config, path)
     try:
         network = StyleGAN2Network(**config)
     except (TypeError, ValueError) as error:
@@ -115,6 +143,8 @@ def build_network(config: dict[str, Any], state: dict[str, Tensor], path: Path) 
         if tuple(tensor.shape) != tuple(expected[name].shape):
             raise CheckpointError(f"{path}: tensor {name} has shape {list(tensor.shape)}, "
                                   f"expected {list(expected[name].shape)}")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: tensor {name} holds NaN or infinite values; the file is damaged")
     network.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
     return network.eval().requires_grad_(False)
 
@@ -132,22 +162,33 @@ def _read_pickle(path: Path) -> tuple[str, dict[str, Any], dict[str, Tensor]]:
     if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentStub):
         raise CheckpointError(f"{path}: a pickle without a 'G_ema' network (not an NVIDIA StyleGAN2 pickle)")
     generator = data["G_ema"]
-    kwargs = _plain(generator.init_kwargs)
+    kwargs = _plain(generator.init_kwargs, path)
     config = {key: kwargs[key] for key in ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels") if key in kwargs}
     config["mapping_kwargs"] = kwargs.get("mapping_kwargs", {})
     config["synthesis_kwargs"] = kwargs.get("synthesis_kwargs", {})
     return "nvidia-pickle", config, generator.state_dict()
 
 
-def _plain(value: Any) -> Any:
-    """Init kwargs as plain JSON-able Python (EasyDict stand-ins -> dict, tuples -> lists)."""
-    if isinstance(value, (dict, EasyDictStub)):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, Tensor):
-        return value.item()
-    return value
+def _plain(value: Any, path: Path) -> Any:
+    """Init kwargs as plain JSON-able Python (EasyDict stand-ins -> dict, tuples -> lists), within
+    :data:`MAX_CONFIG_NODES` values (shared references counted each time they are reached) and
+    :data:`MAX_CONFIG_DEPTH` levels: a small pickle that shares one list 2^40 ways is refused, not expanded."""
+    budget = [MAX_CONFIG_NODES]
+
+    def convert(item: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_CONFIG_DEPTH:
+            raise CheckpointError(f"{path}: the network's init_kwargs are larger or deeper than any StyleGAN2's "
+                                  f"(over {MAX_CONFIG_NODES} values or {MAX_CONFIG_DEPTH} levels); refused")
+        if isinstance(item, (dict, EasyDictStub)):
+            return {str(k): convert(v, depth + 1) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [convert(v, depth + 1) for v in item]
+        if hasattr(item, "item") and not isinstance(item, Tensor):
+            return item.item()
+        return item
+
+    return convert(value, 0)
 
 
 def _torch_load(path: Path) -> Any:
@@ -255,7 +296,10 @@ def _read_safetensors(path: Path) -> tuple[dict[str, Any], dict[str, Tensor]]:
     if metadata.get("format") != FORMAT_TAG or "config" not in metadata:
         raise CheckpointError(f"{path}: a safetensors file without invgen's StyleGAN2 config "
                               "(convert it with `invgen stylegan2 convert`)")
-    return json.loads(metadata["config"]), state
+    try:
+        return json.loads(metadata["config"]), state
+    except ValueError:
+        raise CheckpointError(f"{path}: its StyleGAN2 config is not valid JSON; the file is damaged") from None
 
 
 def save_safetensors(network: StyleGAN2Network, config: dict[str, Any], path: str | Path) -> None:
