@@ -86,14 +86,22 @@ def resolve_device(device: str | torch.device, tf32: bool = False) -> torch.devi
 
 
 def as_batch(observed: Tensor | str | Path, channels: int) -> Tensor:
-    """An observation as ``[B, C, H, W]`` float: tensors are taken as they are, paths are read."""
+    """An observation as ``[B, C, H, W]`` float: paths are read; tensors are taken as they are, once checked
+    to be float (integer pixels are 0..255 data, not invgen's [-1, 1]) and finite."""
     if isinstance(observed, (str, Path)):
         return load_image(observed, channels)
+    if not isinstance(observed, Tensor):
+        raise InputError(f"an observation must be a tensor or a file path, not {type(observed).__name__}")
     if observed.dim() == 3:
         observed = observed.unsqueeze(0)
     if observed.dim() != 4:
         raise InputError(f"an observation must be [C, H, W] or [B, C, H, W], got shape {tuple(observed.shape)}")
-    return observed.float() if not observed.is_floating_point() else observed
+    if not (observed.is_floating_point() or observed.is_complex()):
+        raise InputError(f"an observation tensor of {observed.dtype} looks like 0..255 pixels; invgen takes float "
+                         "images in [-1, 1]: pass x.float() / 127.5 - 1")
+    if not bool(torch.isfinite(observed).all()):
+        raise InputError("the observation tensor holds NaN or infinite values; give finite values")
+    return observed
 
 
 def observation_channels(generator: Generator, forward: ForwardModel) -> int:
@@ -118,6 +126,9 @@ def check_observation(observation: Tensor, generator: Generator, forward: Forwar
             f"({_shape(generator.image_shape)}) through {forward.spec!r} gives {_shape(expected)}; "
             "resize it, or pass a clean image with --simulate"
         )
+
+
+CLEAN_PEAK = 1.01  # clean images are in [-1, 1]; a little room for rounding
 
 
 def check_forward(forward: ForwardModel, generator: Generator) -> None:
@@ -147,7 +158,13 @@ def check_forward(forward: ForwardModel, generator: Generator) -> None:
 
 
 def _check_clean(images: Tensor, generator: Generator, what: str, count: int | None = None) -> None:
-    """Clean images must have the generator's image shape (and be ``count`` of them, when given)."""
+    """Clean images must have the generator's image shape (and be ``count`` of them, when given), in [-1, 1]."""
+    if not (images.is_floating_point() and bool(torch.isfinite(images).all())):
+        raise InputError(f"{what} must hold finite float values in [-1, 1]")
+    peak = float(images.abs().max()) if images.numel() else 0.0
+    if peak > CLEAN_PEAK:
+        hint = ": 0..255 data? pass x / 127.5 - 1" if peak > 2 else ""
+        raise InputError(f"{what} reaches {peak:.4g}, outside the [-1, 1] of images{hint}")
     if tuple(images.shape[1:]) != tuple(generator.image_shape):
         raise InputError(f"{what} is {_shape(images.shape[1:])} but {generator.spec!r} makes "
                          f"{_shape(generator.image_shape)} images; resize it to that size")

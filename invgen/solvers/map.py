@@ -150,12 +150,20 @@ def solve_map(
 
 
 def check_finite(terms: dict[str, Tensor], step: int) -> None:
+    """A one-line error naming the first term that is NaN or infinite. At the very first evaluation no step
+    has been taken, so the learning rate cannot be the cause: the message points at the inputs instead."""
     for name, value in terms.items():
-        if not torch.isfinite(value).all():
+        flat = value.detach().flatten()
+        bad = flat[~torch.isfinite(flat)]
+        if bad.numel() == 0:
+            continue
+        if step == 0:
             raise NonFiniteObjective(
-                f"objective term {name!r} became {value.detach().flatten()[~torch.isfinite(value.detach().flatten())][0].item()}"
-                f" at step {step + 1}; lower the learning rate (--lr) or this term's weight"
-            )
+                f"objective term {name!r} is {bad[0].item()} at the start, before any step: check this term's "
+                "parameters (a sigma too small for floating point?) and that the observation and the generator's "
+                "weights are finite")
+        raise NonFiniteObjective(f"objective term {name!r} became {bad[0].item()} at step {step + 1}; lower the "
+                                 "learning rate (--lr) or this term's weight")
 
 
 def _record(history: dict[str, list[float]], terms: dict[str, Tensor], total: Tensor) -> None:

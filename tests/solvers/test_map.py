@@ -80,7 +80,7 @@ def test_non_finite_term_is_named(fake_manager):
     observation = observation.clone()
     observation[0, 0, 0, 0] = float("inf")
     objective = Objective(generator, forward, [invgen.loss("test-sse")], [], observation)
-    with pytest.raises(NonFiniteObjective, match="objective term 'test-sse' became inf at step 1"):
+    with pytest.raises(NonFiniteObjective, match="objective term 'test-sse' is inf at the start, before any step: check"):
         solve_map(objective, MAPSettings(steps=5))
 
 
@@ -120,3 +120,11 @@ def test_schedule():
     assert settings.lr_at(0) == pytest.approx(0.1)
     assert settings.lr_at(50) == pytest.approx(0.5)
     assert MAPSettings(steps=10, lr=0.3, schedule="constant").lr_at(9) == 0.3
+
+
+def test_a_term_that_diverges_later_points_at_the_learning_rate():
+    from invgen.solvers.map import check_finite
+
+    check_finite({"fine": torch.ones(2)}, 0)
+    with pytest.raises(NonFiniteObjective, match=r"term 'x' became nan at step 4; lower the learning rate \(--lr\)"):
+        check_finite({"fine": torch.ones(2), "x": torch.tensor([1.0, float("nan")])}, 3)

@@ -67,6 +67,18 @@ def test_latent_stats_are_cached_by_sha256(invgen_home):
     assert stats.std.item() == pytest.approx(w.std().item(), rel=1e-5)
 
 
+@pytest.mark.parametrize("damage", ["{not json", "[]", '{"samples": 10000, "mean": [1, 2], "std": 1, "std_per_dim": [1]}',
+                                    '{"samples": 10000, "mean": "x", "std": 1, "std_per_dim": 1}', ""])
+def test_a_damaged_stats_cache_is_computed_again_and_rewritten(invgen_home, damage):
+    generator = invgen.generator(f"stylegan2:weights={checkpoint_file()}")
+    expected = generator.latent_stats()
+    cache = invgen_home / "stats" / f"stylegan2-{generator.sha256}.json"
+    cache.write_text(damage)
+    again = invgen.generator(f"stylegan2:weights={checkpoint_file()}").latent_stats()
+    assert torch.allclose(again.mean, expected.mean) and again.std == expected.std
+    assert json.loads(cache.read_text())["samples"] == 10_000
+
+
 def test_conditional_generator_draws_classes_uniformly_from_z():
     network, _ = make_network(c_dim=10)
     generator = StyleGAN2Generator(network)

@@ -55,11 +55,9 @@ class StyleGAN2Generator(Generator):
     def compute_latent_stats(self) -> LatentStats:
         """As the base class, cached in ``$INVGEN_HOME/stats/<sha256>.json`` when the weights' hash is known."""
         cache = _stats_path(self.sha256)
-        if cache is not None and cache.is_file():
-            record = json.loads(cache.read_text())
-            if record.get("samples") == self.stats_samples:
-                return LatentStats(torch.tensor(record["mean"]), torch.tensor(record["std"]),
-                                   torch.tensor(record["std_per_dim"]))
+        cached = _read_stats(cache, self.stats_samples, self.latent_dim) if cache is not None else None
+        if cached is not None:
+            return cached
         stats = super().compute_latent_stats()
         if cache is not None:
             from invgen.plugin import write_atomic
@@ -68,6 +66,23 @@ class StyleGAN2Generator(Generator):
                       "std_per_dim": stats.std_per_dim.tolist()}
             write_atomic(cache, json.dumps(record).encode())
         return stats
+
+
+def _read_stats(cache: Path, samples: int, w_dim: int) -> LatentStats | None:
+    """The cached statistics, or None when there are none or the file is damaged (then they are computed again
+    and the file rewritten: a bad cache never breaks a run)."""
+    try:
+        record = json.loads(cache.read_text())
+        if record.get("samples") != samples:
+            return None
+        stats = LatentStats(torch.tensor(record["mean"], dtype=torch.float32), torch.tensor(float(record["std"])),
+                            torch.tensor(record["std_per_dim"], dtype=torch.float32))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if stats.mean.shape != (w_dim,) or stats.std_per_dim.shape != (w_dim,) or not all(
+            bool(torch.isfinite(t).all()) for t in (stats.mean, stats.std, stats.std_per_dim)):
+        return None
+    return stats
 
 
 def _stats_path(sha256: str | None) -> Path | None:
