@@ -33,14 +33,28 @@ def observed_values(objective: Objective, w: Tensor) -> Tensor:
     return prediction.flatten(1)[:, known]
 
 
+def observed_count(objective: Objective) -> int:
+    """How many values one observation has at known positions (the backward passes ``basis=data`` needs)."""
+    per_item = objective.observation[0]
+    if objective.mask is None:
+        return per_item.numel()
+    return int((objective.mask.expand(1, *per_item.shape).flatten() > 0.5).sum())
+
+
+def check_cost(objective: Objective) -> None:
+    """Refuse ``basis=data`` before any compute when the observation has too many values for it."""
+    count = observed_count(objective)
+    if count > MAX_VALUES:
+        raise BasisTooCostly(f"VI basis=data needs one backward pass per observed value and this observation has "
+                             f"{count} (limit {MAX_VALUES}); use basis=latent")
+
+
 def jacobian(objective: Objective, w: Tensor, chunk: int = 64) -> Tensor:
     """d f(G(w))_j / d w for every observed value j: ``[B, n, L*D]`` (observations are independent)."""
     w = w.detach().requires_grad_(True)
     values = observed_values(objective, w)
     count = values.shape[1]
-    if count > MAX_VALUES:
-        raise BasisTooCostly(f"VI basis=data needs one backward pass per observed value and this observation has "
-                             f"{count} (limit {MAX_VALUES}); use basis=latent")
+    check_cost(objective)
     identity = torch.eye(count, dtype=values.dtype, device=values.device)
     rows = []
     for start in range(0, count, chunk):

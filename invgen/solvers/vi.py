@@ -19,7 +19,7 @@ from torch import Tensor
 
 from invgen.objective import Objective
 from invgen.precision import check_precision
-from invgen.solvers.basis import data_aligned_basis
+from invgen.solvers.basis import check_cost, data_aligned_basis
 from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
 from invgen.errors import SpecError
 
@@ -109,6 +109,8 @@ def solve_vi(
     generator = objective.generator
     batch = objective.observation.shape[0]
     latent_std = generator.latent_stats().std.to(objective.observation).item()
+    if settings.basis == "data":
+        check_cost(objective)  # before the warm start, not after it
     warm = None
     if settings.warm_start:
         warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
