@@ -40,7 +40,7 @@ class KernelBlur(ForwardModel, Convolution):
         _, height, width = input_shape
         kh, kw = self.kernel.shape
         if kh > 2 * height + 1 or kw > 2 * width + 1:  # no part of the image sees such a kernel's edges
-            raise ValueError(f"a {kh}x{kw} kernel is more than twice the size of {height}x{width} images; crop it")
+            raise ValueError(f"a {kh}x{kw} kernel is more than twice the size of {height}x{width} images")
         if self.border != "zeros" and (kh // 2 >= height or kw // 2 >= width):
             raise ValueError(f"a {kh}x{kw} kernel is too large for {height}x{width} images with border={self.border}")
         return tuple(input_shape)  # type: ignore[return-value]

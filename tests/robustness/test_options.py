@@ -1,0 +1,77 @@
+"""Bad options of every command: one line naming the option, exit 2, nothing written."""
+
+import pytest
+
+RUN_OPTIONS = [  # (options added to a valid `invgen run`, message)
+    (["--steps", "0"], r"Invalid value for '--steps': Input should be greater than or equal to 1"),
+    (["--steps", "-5"], r"'--steps'"),
+    (["--steps", "many"], r"'--steps': Input should be a valid integer"),
+    (["--steps", "1.5"], r"'--steps'"),
+    (["--lr", "nan"], r"'--lr': must be a finite number > 0, not nan"),
+    (["--lr", "inf"], r"'--lr': must be a finite number > 0, not inf"),
+    (["--lr", "0"], r"'--lr': must be a finite number > 0"),
+    (["--lr", "-0.1"], r"'--lr': must be a finite number > 0"),
+    (["--lr", "fast"], r"'--lr'"),
+    (["--method", "mcmc"], r"unknown --method 'mcmc' \(choose map or vi\)"),
+    (["--method", "vi", "--samples", "1"], r"'--samples': Input should be greater than or equal to 2"),
+    (["--method", "vi", "--samples", "100000"], r"'--samples'"),
+    (["--method", "vi", "--basis", "pca"], r"basis must be one of latent, data, not 'pca'"),
+    (["--schedule", "linear"], r"schedule"),
+    (["--precision", "fp16"], r"precision"),
+    (["--device", "tpu"], r"device|tpu"),
+    (["--device", "cuda:7"], r"CUDA|cuda"),
+    (["--batch", "0"], r"'--batch': Input should be greater than or equal to 1"),
+    (["--crop", "1,2,3"], r"crop"),
+    (["--window", "40"], r"window|CENTER,WIDTH"),
+    (["--window", "40,-1"], r"window|width"),
+    (["--shard", "2/2"], r"shard"),
+    (["--shard", "a/b"], r"shard"),
+    (["--colour"], r"No such option: --colour"),
+]
+
+
+@pytest.mark.parametrize("options, message", RUN_OPTIONS, ids=[" ".join(case[0]) for case in RUN_OPTIONS])
+def test_bad_run_options(files, tmp_path, run, refused, options, message):
+    out = tmp_path / "out"
+    refused([*run, "-f", "downsample:factor=4", "-i", files["digit.png"], "--simulate", "-o", out, *options], 2,
+            message, out)
+
+
+def test_a_crop_box_outside_the_image_is_an_input_error(files, tmp_path, run, refused):
+    out = tmp_path / "out"
+    refused([*run, "-i", files["digit.png"], "-o", out, "--crop", "10,10,5,5"], 1,
+            r"--crop 10,10,5,5 lies outside its 32x32 pixels; give a box inside the image", out)
+
+
+def test_missing_required_options(refused):
+    refused(["run", "-g", "stylegan2-mnist32"], 2, r"Missing option '--input' / '-i'")
+    refused(["run", "-i", "x.png", "-o", "out"], 2, r"Missing option '--generator' / '-g'")
+
+
+def test_an_unknown_command_suggests_help(refused):
+    refused(["reconstruct"], 2, r"No such command 'reconstruct'. \(see `invgen --help`\)")
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["eval", "-g", "stylegan2-mnist32", "--data", "nothing-registered", "-t", "sr4", "-m", "pixel", "-o", "{out}"],
+     1, r"nothing-registered: not a folder of images nor a registered dataset \(known: mnist5k-holdout"),
+    (["eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "-t", "sr5", "-m", "pixel", "-o", "{out}"],
+     2, r"sr5"),
+    (["eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "-t", "sr4", "-m", "magic", "-o", "{out}"],
+     2, r"unknown method 'magic'"),
+    (["eval", "-g", "stylegan2-mnist32", "--data", "mnist5k-holdout", "-t", "sr4", "-m", "pixel", "--lr", "nan",
+      "-o", "{out}"], 2, r"'--lr': must be a finite number"),
+    (["corrupt", "-f", "blur:sigma=0", "-i", "{digit}", "-o", "{out}.png"], 2, r"sigma=0 is invalid"),
+    (["corrupt", "-f", "noise:std=0.1", "-i", "{digit}", "-o", "{out}.png"], 2, r"clip|\.npz"),
+    (["list", "cars"], 2, r"unknown kind 'cars' for `invgen list`"),
+    (["weights", "add", "no-such-model", "{digit}"], 1, r"unknown weights 'no-such-model' \(known: brgm-brains"),
+    (["stylegan2", "sample", "-g", "stylegan2-mnist32", "--out", "{out}.txt"], 2, r"give a name ending in .png"),
+    (["stylegan2", "sample", "-g", "stylegan2-mnist32", "--n", "0", "--out", "{out}.png"], 2, r"'--n'"),
+    (["index", "merge", "{out}"], 1, r"index|invgen run"),
+    (["serve", "--port", "0"], 2, r"'--port'"),
+])
+def test_bad_options_of_the_other_commands(files, tmp_path, refused, args, code, message):
+    out = tmp_path / "out"
+    filled = [arg.format(out=out, digit=files["digit.png"]) for arg in args]
+    refused(filled, code, message)
+    assert not any(tmp_path.glob("out*"))
