@@ -113,7 +113,7 @@ def read_kernel(path: Path) -> Tensor:
     if path.suffix.lower() == ".npy":
         try:
             array = np.load(path, allow_pickle=False)
-        except ValueError as error:
+        except (ValueError, OSError, EOFError) as error:
             raise InputError(f"{path}: not a plain numeric .npy array ({error})") from None
         if not np.issubdtype(array.dtype, np.number):
             raise InputError(f"{path}: the kernel must be numeric, not {array.dtype}")

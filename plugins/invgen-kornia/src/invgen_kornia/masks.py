@@ -88,7 +88,7 @@ def read_mask(path: Path) -> Tensor:
             raise InputError(f"{path}: no such mask file")
         try:
             array = np.load(path, allow_pickle=False).astype(np.float64)
-        except ValueError as error:
+        except (ValueError, OSError, EOFError) as error:
             raise InputError(f"{path}: not a plain numeric .npy array ({error})") from None
         if array.ndim != 2:
             raise InputError(f"{path}: a mask must be a 2-D array, got shape {array.shape}")

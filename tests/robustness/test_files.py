@@ -1,0 +1,80 @@
+"""Bad input files (pictures, arrays, medical files, manifests, masks, kernels): one line, nothing written."""
+
+import pytest
+
+INPUTS = [  # (file key, extra options, exit code, message)
+    ("nothing", [], 1, r"nothing-here.png: no such file|nothing-here.png"),
+    ("folder", [], 1, r"folder.*(no images|holds no)"),
+    ("empty.png", [], 1, r"empty.png: not a readable image"),
+    ("text.png", [], 1, r"text.png: not a readable image"),
+    ("truncated.png", [], 1, r"truncated.png: not a readable image"),
+    ("image.gif", [], 1, r"image.gif: (unsupported image type|not a readable image)"),
+    ("notes.txt", [], 1, r"notes.txt: lists .*a,b, which does not exist; fix the manifest"),
+    ("empty.npy", [], 1, r"empty.npy"),
+    ("text.npy", [], 1, r"text.npy"),
+    ("nan.npy", [], 1, r"nan.npy: float images must hold finite values"),
+    ("inf.npy", [], 1, r"inf.npy: float images must hold finite values"),
+    ("cube.npy", [], 1, r"cube.npy"),
+    ("strings.npy", [], 1, r"strings.npy"),
+    ("objects.npy", [], 1, r"objects.npy"),
+    ("big.npy", [], 1, r"big.npy: is 5000x5000|5000x5000"),
+    ("small.png", ["--simulate"], 1, r"small.png: is 1x8x8 but --simulate needs a clean 1x32x32 image for "
+                                     r"'stylegan2-mnist32'; pass --resize"),
+    ("odd.png", ["-f", "downsample:factor=4"], 1, r"odd.png.*30x30.*8x8|the observation is"),
+    ("wide.png", ["--simulate"], 1, r"wide.png: is 1x32x64 but --simulate needs a clean 1x32x32"),
+    ("empty.dcm", [], 1, r"empty.dcm"),
+    ("text.dcm", [], 1, r"text.dcm"),
+    ("empty.nii", [], 1, r"empty.nii"),
+    ("text.nii.gz", [], 1, r"text.nii.gz"),
+    ("empty.csv", [], 1, r"empty.csv"),
+]
+
+
+@pytest.mark.parametrize("key, options, code, message", INPUTS, ids=[case[0] for case in INPUTS])
+def test_bad_inputs(files, tmp_path, run, refused, key, options, code, message):
+    out = tmp_path / "out"
+    refused([*run, "-i", files[key], "-o", out, *options], code, message, out)
+
+
+def test_a_glob_that_matches_nothing(tmp_path, run, refused):
+    out = tmp_path / "out"
+    refused([*run, "-i", str(tmp_path / "*.png"), "-o", out], 1, r"\*.png: holds no images \(readable: .png", out)
+
+
+def test_a_manifest_naming_missing_files(files, tmp_path, run, refused):
+    manifest = tmp_path / "list.txt"
+    manifest.write_text(f"{files['digit.png']}\n{tmp_path / 'gone.png'}\n")
+    out = tmp_path / "out"
+    refused([*run, "-i", manifest, "-o", out], 1, r"list.txt: lists .*gone.png, which does not exist", out)
+
+
+def test_a_csv_manifest_without_its_columns(files, tmp_path, run, refused):
+    manifest = tmp_path / "list.csv"
+    manifest.write_text(f"file\n{files['digit.png']}\n")
+    out = tmp_path / "out"
+    refused([*run, "-i", manifest, "-o", out], 1, r"list.csv: a CSV manifest needs a header with a 'path' column", out)
+
+
+MASKS = [  # (forward spec made with a file key, exit code, message)
+    ("mask:path={empty.png}", 2, r"empty.png: not a readable image"),
+    ("mask:path={text.png}", 2, r"text.png: not a readable image"),
+    ("mask:path={nothing}", 2, r"nothing-here.png"),
+    ("mask:path={black.png}", 2, r"hides every pixel, so nothing is observed"),
+    ("mask:path={small.png}", 2, r"small.png.*8x8|resize=true"),
+    ("mask:path={nan.npy}", 2, r"nan.npy"),
+    ("kernel:path={empty.npy}", 2, r"empty.npy"),
+    ("kernel:path={zeros.npy}", 2, r"zeros.npy: the kernel is all zeros"),
+    ("kernel:path={nan.npy}", 2, r"nan.npy: the kernel holds NaN or infinite values"),
+    ("kernel:path={big.npy}", 2, r"big.npy|kernel"),
+    ("kernel:path={cube.npy}", 2, r"cube.npy|2-D"),
+    ("kspace:mask={text.png}", 2, r"text.png"),
+]
+
+
+@pytest.mark.parametrize("spec, code, message", MASKS, ids=[case[0] for case in MASKS])
+def test_bad_mask_and_kernel_files(files, tmp_path, run, refused, spec, code, message):
+    out = tmp_path / "out"
+    filled = spec
+    for key, path in files.items():
+        filled = filled.replace("{" + key + "}", str(path))
+    refused([*run, "-f", filled, "-i", files["digit.png"], "--simulate", "-o", out], code, message, out)
