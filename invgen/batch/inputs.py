@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from invgen.errors import InputError
-from invgen.medical import is_medical, split_options
+from invgen.medical import is_medical
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".dcm", ".dicom", ".nii",
                ".nii.gz")
@@ -62,16 +62,6 @@ def is_single(source: str | Path) -> bool:
 
 
 def _manifest(path: Path) -> list[tuple[Path, str | None, tuple[str, ...]]]:
-    """The manifest's entries, every listed file checked to exist before anything runs."""
-    entries = _manifest_entries(path)
-    missing = [entry for entry in entries if not split_options(entry[0])[0].is_file()]
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise InputError(f"{path}: lists {missing[0][0]}, which does not exist{more}; fix the manifest")
-    return entries
-
-
-def _manifest_entries(path: Path) -> list[tuple[Path, str | None, tuple[str, ...]]]:
     base = path.parent
     try:
         text = path.read_text()

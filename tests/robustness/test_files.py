@@ -1,5 +1,7 @@
 """Bad input files (pictures, arrays, medical files, manifests, masks, kernels): one line, nothing written."""
 
+import csv
+
 import pytest
 
 INPUTS = [  # (file key, extra options, exit code, message)
@@ -9,7 +11,6 @@ INPUTS = [  # (file key, extra options, exit code, message)
     ("text.png", [], 1, r"text.png: not a readable image"),
     ("truncated.png", [], 1, r"truncated.png: not a readable image"),
     ("image.gif", [], 1, r"image.gif: (unsupported image type|not a readable image)"),
-    ("notes.txt", [], 1, r"notes.txt: lists .*a,b, which does not exist; fix the manifest"),
     ("empty.npy", [], 1, r"empty.npy"),
     ("text.npy", [], 1, r"text.npy"),
     ("nan.npy", [], 1, r"nan.npy: float images must hold finite values"),
@@ -41,11 +42,18 @@ def test_a_glob_that_matches_nothing(tmp_path, run, refused):
     refused([*run, "-i", str(tmp_path / "*.png"), "-o", out], 1, r"\*.png: holds no images \(readable: .png", out)
 
 
-def test_a_manifest_naming_missing_files(files, tmp_path, run, refused):
+def test_a_manifest_naming_a_missing_file_fails_that_input_alone(files, tmp_path, run):
+    from invgen.testing.cli import invoke
+
     manifest = tmp_path / "list.txt"
-    manifest.write_text(f"{files['digit.png']}\n{tmp_path / 'gone.png'}\n")
+    manifest.write_text(f"{files['digit.png']}\n{tmp_path / 'gone.png'}\n{files['text.png']}\n")
     out = tmp_path / "out"
-    refused([*run, "-i", manifest, "-o", out], 1, r"list.txt: lists .*gone.png, which does not exist", out)
+    result = invoke(*run, "-i", manifest, "-o", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (out / "digit" / "run.json").is_file() and not (out / "gone").exists() and not (out / "text").exists()
+    rows = list(csv.DictReader((out / "index.csv").read_text().splitlines()))
+    assert [row["status"] for row in rows] == ["ok", "error", "error"]
+    assert "gone.png: no such file" in rows[1]["error"] and "not a readable image" in rows[2]["error"]
 
 
 def test_a_csv_manifest_without_its_columns(files, tmp_path, run, refused):
