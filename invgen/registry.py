@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from invgen.errors import SpecError
+from invgen.errors import SpecError, UserError
 from invgen.params import Param, SpecRecord, resolve
 from invgen.records import Ablation, Baseline, Factory, Method, Metric, Task, load_attr
 from invgen.spec import parse_spec
@@ -259,7 +259,7 @@ def instantiate(info: ComponentInfo, values: dict[str, Any]) -> Any:
     kwargs = {k: v for k, v in values.items() if not (k == "weight" and info.kind in ("loss", "prior"))}
     try:
         component = factory(**kwargs)
-    except SpecError:
+    except UserError:  # a component's own one-line error (a bad file is an input error, exit 1)
         raise
     except (ValueError, TypeError) as error:
         raise SpecError(f"{info.name}: {error}") from None

@@ -51,10 +51,25 @@ def check_refused(args: tuple | list, code: int, pattern: str, output: Path | No
     return result
 
 
+class _Files(dict):
+    """The cases' files by name; the one large file is made only when a case asks for it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, key: str) -> Path:
+        if key != "big.npy":
+            raise KeyError(key)
+        self[key] = self.folder / key
+        np.save(self[key], np.zeros((5000, 5000), np.uint8))  # 25 MB: more pixels than the generator's
+        return self[key]
+
+
 @pytest.fixture
 def files(tmp_path) -> dict[str, Path]:
-    """Bad and good files for the cases, made fresh for each test."""
-    made = {}
+    """Bad and good files for the cases, made fresh for each test (small: the suite writes little)."""
+    made = _Files(tmp_path)
 
     def picture(name: str, array: np.ndarray) -> None:
         made[name] = tmp_path / name
@@ -77,8 +92,7 @@ def files(tmp_path) -> dict[str, Path]:
     for name, array in {"nan.npy": np.full((32, 32), np.nan, np.float32),
                         "inf.npy": np.full((32, 32), np.inf, np.float32),
                         "cube.npy": np.zeros((2, 2, 2, 2), np.float32),
-                        "strings.npy": np.array(["a", "b"]), "zeros.npy": np.zeros((32, 32), np.float32),
-                        "big.npy": np.zeros((5000, 5000), np.uint8)}.items():
+                        "strings.npy": np.array(["a", "b"]), "zeros.npy": np.zeros((32, 32), np.float32)}.items():
         made[name] = tmp_path / name
         np.save(made[name], array)
     made["objects.npy"] = tmp_path / "objects.npy"

@@ -1,6 +1,7 @@
 """Bad input files (pictures, arrays, medical files, manifests, masks, kernels): one line, nothing written."""
 
 import csv
+import re
 
 import pytest
 
@@ -63,14 +64,14 @@ def test_a_csv_manifest_without_its_columns(files, tmp_path, run, refused):
     refused([*run, "-i", manifest, "-o", out], 1, r"list.csv: a CSV manifest needs a header with a 'path' column", out)
 
 
-MASKS = [  # (forward spec made with a file key, exit code, message)
-    ("mask:path={empty.png}", 2, r"empty.png: not a readable image"),
-    ("mask:path={text.png}", 2, r"text.png: not a readable image"),
-    ("mask:path={nothing}", 2, r"nothing-here.png"),
+MASKS = [  # (forward spec made with a file key, exit code: 1 for an unreadable file, 2 for bad values, message)
+    ("mask:path={empty.png}", 1, r"empty.png: not a readable image"),
+    ("mask:path={text.png}", 1, r"text.png: not a readable image"),
+    ("mask:path={nothing}", 1, r"nothing-here.png"),
     ("mask:path={black.png}", 2, r"hides every pixel, so nothing is observed"),
     ("mask:path={small.png}", 2, r"small.png.*8x8|resize=true"),
     ("mask:path={nan.npy}", 2, r"nan.npy"),
-    ("kernel:path={empty.npy}", 2, r"empty.npy"),
+    ("kernel:path={empty.npy}", 1, r"empty.npy"),
     ("kernel:path={zeros.npy}", 2, r"zeros.npy: the kernel is all zeros"),
     ("kernel:path={nan.npy}", 2, r"nan.npy: the kernel holds NaN or infinite values"),
     ("kernel:path={big.npy}", 2, r"big.npy|kernel"),
@@ -82,7 +83,5 @@ MASKS = [  # (forward spec made with a file key, exit code, message)
 @pytest.mark.parametrize("spec, code, message", MASKS, ids=[case[0] for case in MASKS])
 def test_bad_mask_and_kernel_files(files, tmp_path, run, refused, spec, code, message):
     out = tmp_path / "out"
-    filled = spec
-    for key, path in files.items():
-        filled = filled.replace("{" + key + "}", str(path))
+    filled = re.sub(r"\{([^}]+)\}", lambda match: str(files[match.group(1)]), spec)
     refused([*run, "-f", filled, "-i", files["digit.png"], "--simulate", "-o", out], code, message, out)

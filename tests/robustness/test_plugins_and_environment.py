@@ -87,12 +87,17 @@ def test_disabled_plugins_are_not_loaded(files, tmp_path, run, refused, monkeypa
 
 
 def test_named_weights_that_are_not_here_say_how_to_get_them(files, tmp_path, run, refused, monkeypatch):
+    import invgen.weights
+
+    def offline(url, target):
+        raise OSError("network unreachable")
+    monkeypatch.setattr(invgen.weights, "fetch", offline)  # never a real download from a test
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("INVGEN_OFFLINE", "1")
     args = list(run)
     args[args.index("-g") + 1] = "stylegan2-ffhq"
     refused([*args, "-i", files["digit.png"], "-o", tmp_path / "o"], 1,
-            r"stylegan2-ffhq.*invgen weights add stylegan2-ffhq FILE", tmp_path / "o")
+            r"weights 'stylegan2-ffhq' could not be downloaded \(network unreachable\); fetch https://.* yourself "
+            r"and run `invgen weights add stylegan2-ffhq FILE`", tmp_path / "o")
 
 
 def test_an_invgen_home_that_is_a_file(files, tmp_path, run, monkeypatch):

@@ -55,7 +55,7 @@ def test_mask_file_size_mismatch_and_resize(tmp_path):
 
 
 def test_missing_mask_file_is_one_line():
-    with pytest.raises(invgen.SpecError, match="no-such.png: no such file"):
+    with pytest.raises(invgen.InputError, match="no-such.png: no such file"):
         invgen.forward_model("mask:path=no-such.png")
 
 

@@ -196,7 +196,9 @@ def _torch_load(path: Path) -> Any:
         with torch.serialization.safe_globals([argparse.Namespace]):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # torch's message opens with advice to load unsafely; the line naming the refused object is the reason
+        reason = next((line for line in lines if "GLOBAL" in line), lines[-1] if lines else type(error).__name__)
         raise CheckpointError(f"{path}: unsafe torch checkpoint refused ({reason}); nothing in it was run") from None
     except (RuntimeError, EOFError, OSError) as error:
         raise CheckpointError(f"{path}: truncated or corrupt torch checkpoint ({str(error).splitlines()[0]})") from None
