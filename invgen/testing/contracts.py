@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from invgen.plugins import registry
-from invgen.errors import SpecError
+from invgen.errors import SpecError, UserError
 
 
 class ComponentContract:
@@ -47,8 +47,8 @@ class ComponentContract:
         assert "\n" not in str(caught.value)
 
     def test_bad_specs_are_one_line_errors(self) -> None:
-        for spec in self.bad_specs:
-            with pytest.raises(SpecError) as caught:
+        for spec in self.bad_specs:  # a SpecError for bad values (exit 2), an InputError for a bad file (exit 1)
+            with pytest.raises(UserError) as caught:
                 self.build(spec)
             message = str(caught.value)
             assert "\n" not in message and len(message) < 300, message
