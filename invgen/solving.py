@@ -37,6 +37,8 @@ def solve(
     ``init [B, L, D]`` starts MAP from given latents; ``callback`` sees each step's :class:`Progress`.
     Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
     """
+    if init is not None:
+        _check_init(init, problem)
     objective = problem.objective()
     started = time.perf_counter()
     if isinstance(settings, MAPSettings):
@@ -82,6 +84,15 @@ def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
         map_prediction=None if found.map is None else found.map.prediction.cpu(), mask=_cpu(objective.mask),
         interrupted=found.interrupted,
     )
+
+
+def _check_init(init: Tensor, problem: Problem) -> None:
+    """Starting latents must be ``[B, L, D]`` with the generator's L and D and one per observation."""
+    expected = (len(problem.observation), *problem.generator.latent_shape)
+    if not isinstance(init, Tensor) or tuple(init.shape) != expected:
+        shape = list(init.shape) if isinstance(init, Tensor) else type(init).__name__
+        raise UsageError(f"init must be latents of shape {list(expected)} (one per observation, the generator's "
+                         f"layers and width), got {shape}")
 
 
 def _cpu(tensor: Tensor | None) -> Tensor | None:
