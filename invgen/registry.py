@@ -81,6 +81,12 @@ class WeightsInfo:
     licence: str = ""
     summary: str = ""
     plugin: str = ""
+    check: Factory | None = None  # callable(path) that raises a UserError unless the file is these weights
+
+    def check_file(self, path: Any) -> None:
+        """Run the plugin's check of a file offered as these weights (nothing when it registered none)."""
+        if self.check is not None:
+            load_attr(self.check, f"weights {self.name!r} check", self.plugin)(path)
 
 
 @dataclass(frozen=True)
@@ -205,8 +211,8 @@ class Registry:
         return next((name for name, preset in self.presets.items() if method in preset.default_for), None)
 
     def add_weights(self, name: str, filename: str, url: str | None = None, sha256: str | None = None,
-                    licence: str = "", summary: str = "", plugin: str = "") -> None:
-        _add(self.weights, "weights", WeightsInfo(name, filename, url, sha256, licence, summary, plugin))
+                    licence: str = "", summary: str = "", plugin: str = "", check: Factory | None = None) -> None:
+        _add(self.weights, "weights", WeightsInfo(name, filename, url, sha256, licence, summary, plugin, check))
 
     def add_dataset(self, name: str, factory: Factory, summary: str = "", plugin: str = "") -> None:
         _add(self.datasets, "dataset", DatasetInfo(name, factory, summary, plugin))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from invgen.atomic import write_atomic
-from invgen.errors import WeightsError
+from invgen.errors import UserError, WeightsError
 from invgen.registry import WeightsInfo
 
 CHUNK = 1 << 20
@@ -56,7 +56,8 @@ def sha256_of(path: Path) -> str:
 
 
 def add_local(name: str, file: Path, info: WeightsInfo | None) -> str:
-    """Register a local file under ``name`` after checking its sha256 against the registry's."""
+    """Register a local file under ``name`` after checking its sha256 against the registry's and letting the
+    plugin that registered the name check its content."""
     file = file.expanduser().resolve()
     if not file.is_file():
         raise WeightsError(f"{file}: no such file")
@@ -64,6 +65,12 @@ def add_local(name: str, file: Path, info: WeightsInfo | None) -> str:
     if info is not None and info.sha256 and digest != info.sha256:
         raise WeightsError(f"{file}: sha256 {digest[:12]}... does not match {name!r} ({info.sha256[:12]}...); "
                            "is it the right file?")
+    if info is not None:
+        try:
+            info.check_file(file)  # no published hash for many files: the plugin checks what is inside
+        except UserError as error:
+            reason = str(error).removeprefix(f"{file}: ").removesuffix("; is it the right file?")
+            raise WeightsError(f"{file}: not usable as {name!r} ({reason}); is it the right file?") from None
     index = local_files()
     index[name] = {"path": str(file), "sha256": digest}
     write_atomic(_index_path(), json.dumps(index, indent=2).encode())

@@ -1,6 +1,7 @@
 """Fuzzing with hypothesis: the spec parser and the registry answer any text with a value or a SpecError, and
 the checkpoint reader answers any damaged file with a CheckpointError (bounded: few, small, timed examples)."""
 
+import os
 import pickle
 
 import pytest
@@ -64,7 +65,8 @@ def checkpoint_bytes(tmp_path_factory):
 
 
 @pytest.mark.timeout(300)
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("INVGEN_FUZZ_EXAMPLES", "150")), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), suffix=st.sampled_from([".safetensors", ".pkl"]))
 def test_the_checkpoint_reader_answers_damaged_files_with_a_checkpoint_error(checkpoint_bytes, tmp_path, data,
                                                                            suffix):

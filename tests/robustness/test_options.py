@@ -75,3 +75,43 @@ def test_bad_options_of_the_other_commands(files, tmp_path, refused, args, code,
     filled = [arg.format(out=out, digit=files["digit.png"]) for arg in args]
     refused(filled, code, message)
     assert not any(tmp_path.glob("out*"))
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("stylegan2-ffhq", b"notes, not weights", r"not usable as 'stylegan2-ffhq' \(.*unknown file format"),
+    ("brgm-xray", "mnist32", r"not usable as 'brgm-xray' \(.*is 32px with 1 channels, but brgm-xray should be "
+                             r"1024px with 1"),
+    ("lpips-vgg16", b"notes", r"not usable as 'lpips-vgg16' \(not a safetensors or torch weights file"),
+    ("lpips-alexnet", "vgg16", r"not usable as 'lpips-alexnet' \(its features.0.weight is \[64, 3, 3, 3\], the "
+                               r"ImageNet alexnet's is \[64, 3, 11, 11\]\)"),
+])
+def test_weights_add_checks_what_the_file_holds(tmp_path, monkeypatch, refused, name, content, message):
+    from invgen_stylegan2.pretrained import embedded_path
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    if content == "mnist32":
+        source = embedded_path()
+    elif content == "vgg16":
+        import torch
+        from safetensors.torch import save_file
+
+        source = tmp_path / "vgg.safetensors"
+        save_file({"features.0.weight": torch.zeros(64, 3, 3, 3)}, source)
+    else:
+        source = tmp_path / "file.bin"
+        source.write_bytes(content)
+    refused(["weights", "add", name, source], 1, message)
+    assert not (tmp_path / "home" / "weights").exists() or not any((tmp_path / "home" / "weights").iterdir())
+
+
+def test_weights_add_accepts_a_file_that_passes_the_check(tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file
+
+    from invgen.testing.cli import invoke
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    source = tmp_path / "alexnet.safetensors"
+    save_file({"features.0.weight": torch.zeros(64, 3, 11, 11), "features.0.bias": torch.zeros(64)}, source)
+    result = invoke("weights", "add", "lpips-alexnet", source)
+    assert result.exit_code == 0, result.output

@@ -180,3 +180,14 @@ def test_weights_holding_nan_are_refused_with_the_tensor_named(tmp_path):
     save_safetensors(network, config, tmp_path / "g.safetensors")
     with pytest.raises(CheckpointError, match="tensor mapping.fc0.weight holds NaN or infinite values"):
         load_checkpoint(tmp_path / "g.safetensors")
+
+
+def test_a_pickle_whose_frame_length_asks_for_terabytes_is_refused(tmp_path):
+    network, config = make_network()
+    write_nvidia_pickle(network, config, tmp_path / "g.pkl")
+    data = bytearray((tmp_path / "g.pkl").read_bytes())
+    assert data[2] == pickle.FRAME[0]  # protocol 4: an 8-byte frame length follows
+    data[7] = 6  # found by tests/robustness/test_fuzz.py: a frame of ~25 TB
+    (tmp_path / "g.pkl").write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="corrupt pickle \\(a length inside it is impossibly large\\)"):
+        load_checkpoint(tmp_path / "g.pkl")

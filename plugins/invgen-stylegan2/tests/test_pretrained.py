@@ -55,9 +55,9 @@ def test_missing_named_model_offline_gives_the_url_and_the_command(monkeypatch):
 def test_a_local_file_of_the_wrong_shape_is_refused(tmp_path):
     network, config = make_network(resolution=32, channels=1)
     save_safetensors(network, config, tmp_path / "small.safetensors")
-    add_local("brgm-brains", tmp_path / "small.safetensors", registry().weights["brgm-brains"])
-    with pytest.raises(UserError, match="is 32px with 1 channels, but brgm-brains should be 256px with 1"):
-        invgen.generator("brgm-brains")
+    with pytest.raises(UserError, match=r"small.safetensors: not usable as 'brgm-brains' \(is 32px with 1 channels, "
+                                        r"but brgm-brains should be 256px with 1\); is it the right file\?$"):
+        add_local("brgm-brains", tmp_path / "small.safetensors", registry().weights["brgm-brains"])
 
 
 def test_every_named_model_is_listed_with_a_url_and_licence():
@@ -90,3 +90,15 @@ def test_the_embedded_model_defaults_to_objectives_that_need_no_download():
     posterior = invgen.sample_posterior(digit, "stylegan2-mnist32", samples=2,
                                         settings=invgen.VISettings(steps=2, map_steps=2))
     assert tuple(posterior.config["losses"]) == registry().presets["bayes"].losses
+
+
+def test_a_cached_file_of_the_wrong_shape_is_refused_when_loaded(tmp_path, monkeypatch):
+    from invgen.weights import cached_path
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    network, config = make_network(resolution=32, channels=1)
+    target = cached_path(registry().weights["brgm-brains"])
+    target.parent.mkdir(parents=True)
+    save_safetensors(network, config, target)
+    with pytest.raises(UserError, match="is 32px with 1 channels, but brgm-brains should be 256px with 1"):
+        invgen.generator("brgm-brains")

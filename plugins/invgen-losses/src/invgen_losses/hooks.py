@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Callable
 
 from invgen.plugin import Param, hookimpl
@@ -65,7 +67,14 @@ def register_weights(register: Callable[..., None]) -> None:
     for backbone in ("vgg16", "alexnet"):
         register(f"lpips-{backbone}", filename=f"{backbone}_imagenet_features.safetensors",
                  licence="BSD-3-Clause (torchvision weights)",
-                 summary=f"ImageNet {backbone} features.* weights for LPIPS (add a local copy)")
+                 summary=f"ImageNet {backbone} features.* weights for LPIPS (add a local copy)",
+                 check=partial(_check_backbone_file, backbone))
+
+
+def _check_backbone_file(backbone: str, path: Path) -> None:
+    from invgen_losses.perceptual import check_backbone_file
+
+    check_backbone_file(backbone, path)
 
 
 @hookimpl

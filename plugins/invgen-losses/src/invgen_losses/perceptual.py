@@ -9,6 +9,7 @@ torchvision's download (online only). If none works: one error, never a random b
 from __future__ import annotations
 
 import os
+import pickle
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -131,6 +132,23 @@ def _read(path: Path) -> dict[str, Tensor]:
 
         return load_file(str(path))
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+FIRST_CONV = {"vgg16": (64, 3, 3, 3), "alexnet": (64, 3, 11, 11)}  # features.0.weight of each ImageNet backbone
+
+
+def check_backbone_file(backbone: str, path: Path) -> None:
+    """What ``invgen weights add lpips-BACKBONE FILE`` checks: readable weights whose first convolution is
+    the ImageNet backbone's."""
+    try:
+        features = _features(_read(Path(path)))
+    except (OSError, RuntimeError, ValueError, pickle.UnpicklingError, EOFError) as error:
+        raise LPIPSWeightsMissing(f"not a safetensors or torch weights file ({type(error).__name__})") from None
+    first = features.get("features.0.weight")
+    shape = None if first is None else tuple(first.shape)
+    if shape != FIRST_CONV[backbone]:
+        raise LPIPSWeightsMissing(f"its features.0.weight is {list(shape) if shape else 'missing'}, the ImageNet "
+                                  f"{backbone}'s is {list(FIRST_CONV[backbone])}")
 
 
 def _features(state: dict[str, Tensor]) -> dict[str, Tensor]:

@@ -87,6 +87,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     path = Path(path).expanduser()
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{path}: {size / 2**30:.1f} GB is larger than any StyleGAN2 checkpoint "
+                              f"(limit {MAX_CHECKPOINT_BYTES >> 30} GB); is it the right file?")
     kind = detect_format(path)
     if kind == "safetensors":
         fmt, config, state = "safetensors", *_read_safetensors(path)
@@ -104,7 +108,8 @@ CONFIG_RANGES = {"z_dim": (1, 4096), "w_dim": (1, 4096), "c_dim": (0, 100_000), 
                  "img_channels": (1, 4), "mapping_kwargs.num_layers": (1, 64),
                  "mapping_kwargs.embed_features": (1, 4096), "mapping_kwargs.layer_features": (1, 4096),
                  "synthesis_kwargs.channel_base": (1, 1 << 24), "synthesis_kwargs.channel_max": (1, 4096)}
-MAX_CONFIG_NODES, MAX_CONFIG_DEPTH = 10_000, 16  # init_kwargs of real checkpoints: a few dozen values, depth 3
+MAX_CONFIG_NODES, MAX_CONFIG_DEPTH = 10_000, 16
+MAX_CHECKPOINT_BYTES = 4 << 30  # NVIDIA's FFHQ 1024 pickle is 0.36 GB with D and G; 4 GB leaves room for any  # init_kwargs of real checkpoints: a few dozen values, depth 3
 
 
 def check_config(config: dict[str, Any], path: Path) -> None:
@@ -155,18 +160,33 @@ def _read_pickle(path: Path) -> tuple[str, dict[str, Any], dict[str, Tensor]]:
             data = safe_load(stream)
     except UnsafePickleError as error:
         raise CheckpointError(f"{path}: unsafe pickle refused: {error}; nothing in it was run") from None
-    except (EOFError, pickle.UnpicklingError, ValueError, RuntimeError, struct.error) as error:
-        raise CheckpointError(f"{path}: truncated or corrupt pickle ({type(error).__name__}: {error})") from None
+    except (MemoryError, OverflowError):  # a damaged length field asking for more memory than there is
+        raise CheckpointError(f"{path}: corrupt pickle (a length inside it is impossibly large)") from None
+    except Exception as error:  # noqa: BLE001 - a damaged pickle can fail in any way; none may escape raw
+        raise CheckpointError(f"{path}: truncated or corrupt pickle ({type(error).__name__}: "
+                              f"{_reason(error)})") from None
     if data == _LEGACY_TORCH_MAGIC:
         return "rosinality", *_read_rosinality(path, _torch_load(path))
     if not isinstance(data, dict) or not isinstance(data.get("G_ema"), PersistentStub):
         raise CheckpointError(f"{path}: a pickle without a 'G_ema' network (not an NVIDIA StyleGAN2 pickle)")
     generator = data["G_ema"]
     kwargs = _plain(generator.init_kwargs, path)
+    if not isinstance(kwargs, dict):
+        raise CheckpointError(f"{path}: the network's init_kwargs are not a mapping (not an NVIDIA StyleGAN2 pickle)")
     config = {key: kwargs[key] for key in ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels") if key in kwargs}
     config["mapping_kwargs"] = kwargs.get("mapping_kwargs", {})
     config["synthesis_kwargs"] = kwargs.get("synthesis_kwargs", {})
-    return "nvidia-pickle", config, generator.state_dict()
+    try:
+        return "nvidia-pickle", config, generator.state_dict()
+    except Exception as error:  # noqa: BLE001 - a damaged module tree
+        raise CheckpointError(f"{path}: corrupt network state ({type(error).__name__}: {_reason(error)})") from None
+
+
+def _reason(error: BaseException) -> str:
+    """One line about ``error``: torch's weights-only refusals open with advice to load unsafely, so the line
+    naming the refused object is taken when there is one."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return next((line for line in lines if "GLOBAL" in line), lines[0] if lines else type(error).__name__)
 
 
 def _plain(value: Any, path: Path) -> Any:
@@ -196,12 +216,12 @@ def _torch_load(path: Path) -> Any:
         with torch.serialization.safe_globals([argparse.Namespace]):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        # torch's message opens with advice to load unsafely; the line naming the refused object is the reason
-        reason = next((line for line in lines if "GLOBAL" in line), lines[-1] if lines else type(error).__name__)
-        raise CheckpointError(f"{path}: unsafe torch checkpoint refused ({reason}); nothing in it was run") from None
-    except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"{path}: truncated or corrupt torch checkpoint ({str(error).splitlines()[0]})") from None
+        raise CheckpointError(f"{path}: unsafe torch checkpoint refused ({_reason(error)}); nothing in it was run") \
+            from None
+    except (MemoryError, OverflowError):
+        raise CheckpointError(f"{path}: corrupt torch checkpoint (a length inside it is impossibly large)") from None
+    except Exception as error:  # noqa: BLE001 - a damaged archive can fail in any way; none may escape raw
+        raise CheckpointError(f"{path}: truncated or corrupt torch checkpoint ({_reason(error)})") from None
 
 
 def _read_rosinality(path: Path, data: Any) -> tuple[dict[str, Any], dict[str, Tensor]]:

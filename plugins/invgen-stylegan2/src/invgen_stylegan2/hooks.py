@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +37,13 @@ def register_generators(register: Callable[..., None]) -> None:
 def register_weights(register: Callable[..., None]) -> None:
     for model in MODELS.values():
         register(model.name, filename=model.filename, url=model.url, sha256=model.sha256, licence=model.licence,
-                 summary=model.summary)
+                 summary=model.summary, check=partial(_check_model_file, model.name))
+
+
+def _check_model_file(name: str, path: Path) -> None:
+    from invgen_stylegan2.pretrained import check_model_file
+
+    check_model_file(name, path)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from invgen.plugin import UserError
 
@@ -66,13 +67,23 @@ def load_named(name: str, noise: str = "none"):  # noqa: ANN201 - StyleGAN2Gener
         if not path.is_file() or file_sha256(path) != EMBEDDED_SHA256:
             raise UserError(f"{path}: the embedded {EMBEDDED} weights fail their sha256 check; reinstall invgen-stylegan2")
         return StyleGAN2Generator.from_checkpoint(load_checkpoint(path), noise=noise)
-    model = MODELS[name]
     checkpoint = load_checkpoint(resolve_weights(name))
-    network = checkpoint.network
+    _check_shape(name, checkpoint)
+    return StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise)
+
+
+def check_model_file(name: str, path: Path) -> None:
+    """What ``invgen weights add NAME FILE`` checks: a StyleGAN2 checkpoint (read safely) of the model's size."""
+    from invgen_stylegan2.checkpoints import load_checkpoint
+
+    _check_shape(name, load_checkpoint(path))
+
+
+def _check_shape(name: str, checkpoint: Any) -> None:
+    model, network = MODELS[name], checkpoint.network
     if (network.img_resolution, network.img_channels) != (model.resolution, model.channels):
         raise UserError(f"{checkpoint.path}: is {network.img_resolution}px with {network.img_channels} channels, "
                         f"but {name} should be {model.resolution}px with {model.channels}; is it the right file?")
-    return StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise)
 
 
 def stylegan2_ffhq(noise: str = "none"):  # noqa: ANN201
