@@ -1,5 +1,5 @@
 """Signals that keep work: SIGTERM stops a run as Ctrl-C does (at the next step, the best result so far
-written, exit 130), and while results are being written both signals wait for the write to finish."""
+written, exit 130), and a second signal, or one while results are being written, waits for the write."""
 
 from __future__ import annotations
 
@@ -23,28 +23,45 @@ def terminate_as_interrupt() -> None:
 
 
 @dataclass
-class Deferred:
-    """The stopping signals that arrived while writing (they stop the run once the write is done)."""
+class Stops:
+    """The stopping signals received during one batch; while ``solving``, the first one stops the solve."""
 
     received: list[int] = field(default_factory=list)
+    solving: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.received)
 
+    @contextmanager
+    def solve_phase(self) -> Iterator[None]:
+        """While this block runs, the first SIGINT or SIGTERM raises KeyboardInterrupt (the solver then stops at
+        its current step and returns the best result so far)."""
+        self.solving = True
+        try:
+            yield
+        finally:
+            self.solving = False
+
 
 @contextmanager
-def deferred_interrupts() -> Iterator[Deferred]:
-    """Hold SIGINT and SIGTERM until the block ends, so a second Ctrl-C never cuts a write in half; the caller
-    reads the yielded :class:`Deferred` to stop afterwards. Outside the main thread (where Python delivers
-    no signals) it does nothing."""
-    caught = Deferred()
+def stop_signals() -> Iterator[Stops]:
+    """SIGINT and SIGTERM for one solve and its write: the first stops the solve (inside
+    :meth:`Stops.solve_phase`); any other, a second quick Ctrl-C or one while results are written, is held until
+    the block ends, so a write is never cut in half. The caller reads the yielded :class:`Stops` to stop after
+    writing. Outside the main thread (where Python delivers no signals) it does nothing."""
+    stops = Stops()
     if threading.current_thread() is not threading.main_thread():
-        yield caught
+        yield stops
         return
-    previous = {number: signal.signal(number, lambda signum, frame: caught.received.append(signum))
-                for number in STOPPING}
+
+    def handle(signum: int, frame: Any) -> None:
+        stops.received.append(signum)
+        if stops.solving and len(stops.received) == 1:
+            raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, handle) for number in STOPPING}
     try:
-        yield caught
+        yield stops
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -10,18 +10,30 @@ import time
 import pytest
 import torch
 
-from invgen.signals import deferred_interrupts, terminate_as_interrupt
+from invgen.signals import stop_signals, terminate_as_interrupt
 
 
-def test_a_signal_during_a_write_is_held_until_the_write_is_done():
+def test_a_signal_outside_the_solve_waits_until_the_write_is_done():
     before = signal.getsignal(signal.SIGINT)
-    with deferred_interrupts() as caught:
-        os.kill(os.getpid(), signal.SIGINT)
+    with stop_signals() as stops:  # results being written: nothing may cut the write
         os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(0.05)  # no KeyboardInterrupt here: the block runs to its end
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
         finished = True
-    assert finished and caught.received == [signal.SIGINT, signal.SIGTERM] and bool(caught)
+    assert finished and stops.received == [signal.SIGTERM, signal.SIGINT] and bool(stops)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_while_solving_the_first_signal_raises_and_a_second_is_held():
+    with stop_signals() as stops:
+        with stops.solve_phase():
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGINT)  # a second quick Ctrl-C: held
+            time.sleep(0.05)
+        finished = True
+    assert finished and stops.received == [signal.SIGINT, signal.SIGINT]
 
 
 def test_sigterm_becomes_keyboard_interrupt():
@@ -58,8 +70,9 @@ def test_a_stop_during_the_vi_warm_start_keeps_the_warm_start(fake_manager, monk
     assert found.samples.shape == (1, 3, 1, 16, 16) and torch.isfinite(found.samples).all()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_a_stopped_run_writes_its_best_result_and_exits_130(tmp_path, fake_manager, installed_fakes, stop):
+@pytest.mark.parametrize("stops", [[signal.SIGTERM], [signal.SIGINT], [signal.SIGINT, signal.SIGINT]],
+                         ids=["SIGTERM", "Ctrl-C", "two quick Ctrl-Cs"])
+def test_a_stopped_run_writes_its_best_result_and_exits_130(tmp_path, fake_manager, installed_fakes, stops):
     import invgen
     from invgen.io import save_image
 
@@ -71,7 +84,9 @@ def test_a_stopped_run_writes_its_best_result_and_exits_130(tmp_path, fake_manag
                "-o", str(out)]
     process = subprocess.Popen(command, env=installed_fakes, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(8)  # past start-up, into the optimisation
-    process.send_signal(stop)
+    for stop in stops:
+        process.send_signal(stop)
+        time.sleep(0.01)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err[-2000:]
     record = json.loads((out / "run.json").read_text())

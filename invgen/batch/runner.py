@@ -28,7 +28,7 @@ from invgen.io import grey16_bytes, load_input, png_bytes
 from invgen.problem import Setup, check_forward, check_observation, observation_channels
 from invgen.reporting import debugging, one_line
 from invgen.results import Posterior, RunResult, pick
-from invgen.signals import deferred_interrupts
+from invgen.signals import stop_signals
 from invgen.solvers.map import MAPSettings, Progress
 from invgen.solvers.vi import VISettings
 from invgen.solving import solve
@@ -143,18 +143,21 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
     if not loaded:
         return False
     events.batch(len(loaded), settings.steps)
-    began = time.perf_counter()
-    try:
-        truth = None if not options.simulate else torch.cat([entry.clean for entry in loaded])
-        problem = setup.problem(torch.cat([entry.observation for entry in loaded]), specs, ground_truth=truth)
-        recorder = FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame) if options.gif else None
-        result = solve(problem, settings, callback=_callback(events, recorder))
-    except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
-        for entry in loaded:
-            fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
-        return False
-    solve_seconds = (time.perf_counter() - began) / len(loaded)
-    with deferred_interrupts() as caught:  # a Ctrl-C or SIGTERM now waits for the results to be written
+    with stop_signals() as stops:  # the first Ctrl-C or SIGTERM stops the solve; any other waits for the write
+        began = time.perf_counter()
+        try:
+            with stops.solve_phase():
+                truth = None if not options.simulate else torch.cat([entry.clean for entry in loaded])
+                problem = setup.problem(torch.cat([entry.observation for entry in loaded]), specs,
+                                        ground_truth=truth)
+                recorder = (FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame)
+                            if options.gif else None)
+                result = solve(problem, settings, callback=_callback(events, recorder))
+        except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
+            for entry in loaded:
+                fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
+            return bool(stops)
+        solve_seconds = (time.perf_counter() - began) / len(loaded)
         warnings: list[str] = []
         baselines = _optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
         for index, entry in enumerate(loaded):
@@ -173,7 +176,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                 "input": str(entry.item.path), "name": entry.item.name, "status": status,
                 "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
                 "metrics": {k: v[0] for k, v in one.metrics.items()}})
-    return result.interrupted or bool(caught)
+    return result.interrupted or bool(stops)
 
 
 def _write_or_keep(store: RunStore, name: str, files: dict[str, bytes]) -> None:
