@@ -217,7 +217,7 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
             with gr.Column(scale=1):
                 image = gr.Image(label="1. Image (your observation, or with simulate the clean image)",
                                  type="filepath", sources=["upload", "clipboard"], height=260, elem_id="invgen-image")
-                note = gr.Markdown("")
+                note = gr.Markdown("", elem_id="invgen-upload-note")
                 if examples:
                     gr.Examples([[str(e.path)] for e, _ in examples], inputs=[image], label="examples",
                                 example_labels=[f"{e.name} ({g})" for e, g in examples], examples_per_page=12)

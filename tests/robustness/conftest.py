@@ -52,17 +52,20 @@ def check_refused(args: tuple | list, code: int, pattern: str, output: Path | No
 
 
 class _Files(dict):
-    """The cases' files by name; the one large file is made only when a case asks for it."""
+    """The cases' files by name; the large ones are made only when a case asks for them."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder
 
+    LARGE = {"big.npy": lambda: np.zeros((5000, 5000), np.uint8),  # 25 MB: far more pixels than 32x32
+             "bigkernel.npy": lambda: np.ones((3001, 3001), np.uint8)}  # a 3001x3001 blur kernel, 9 MB
+
     def __missing__(self, key: str) -> Path:
-        if key != "big.npy":
+        if key not in self.LARGE:
             raise KeyError(key)
         self[key] = self.folder / key
-        np.save(self[key], np.zeros((5000, 5000), np.uint8))  # 25 MB: more pixels than the generator's
+        np.save(self[key], self.LARGE[key]())
         return self[key]
 
 

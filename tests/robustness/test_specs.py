@@ -63,6 +63,8 @@ OTHERS = [  # (options, exit code, message)
     (["--prior", "w-gaussian:scale=huge"], 2, r"scale=huge is invalid"),
     (["--prior", "colinear:weight=-1"], 2, r"weight=-1 is invalid"),
     (["--preset", "brgmm"], 2, r"unknown preset 'brgmm' \(known presets: .*brgm"),
+    (["--loss", "pixel:sigma=1e-200", "--preset", "pixel"], 1,
+     r"objective term 'pixel' is inf at the start, before any step: check this term's parameters"),
 ]
 
 

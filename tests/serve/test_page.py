@@ -83,6 +83,17 @@ def page(server):
         browser.close()
 
 
+def _examples():
+    from invgen.plugins import new_manager
+
+    return new_manager().registry.examples_for("stylegan2-mnist32")
+
+
+def test_clicking_an_example_loads_it_for_painting(page):
+    page.get_by_text("mnist-digit3 (stylegan2-mnist32)").click()
+    sync_api.expect(page.locator("#invgen-upload-note")).to_contain_text("32x32 pixels")
+
+
 def _paint_a_bar(tab) -> None:
     """Three horizontal strokes over the middle of the canvas (the digit's upper half)."""
     canvas = tab.locator("#invgen-paint canvas").first.bounding_box()
@@ -123,8 +134,10 @@ def test_the_chain_builder_offers_every_forward_model_with_typed_parameters(page
     page.get_by_text("add a corruption").click()  # closed again
 
 
-def test_paint_run_map_and_download_the_result(page, tmp_path):
-    page.get_by_text("mnist-digit7 (stylegan2-mnist32)").click()
+def test_upload_paint_run_map_and_download_the_result(page, tmp_path):
+    assert page.get_by_text("mnist-digit7 (stylegan2-mnist32)").is_visible()  # the examples are offered
+    digit = next(e.path for e in _examples() if e.name == "mnist-digit7")
+    page.locator("#invgen-image input[type=file]").set_input_files(str(digit))  # uploaded as a user would
     page.wait_for_selector("#invgen-paint canvas")
     page.wait_for_timeout(1000)
     _paint_a_bar(page)
