@@ -42,6 +42,7 @@ def reconstruct(
     init: Tensor | None = None,
     precision: str = "fp32",
     callback: Callable[[Progress], None] | None = None,
+    consistency: str = "none",
 ) -> Reconstruction:
     """MAP reconstruction of ``observed`` (``[C, H, W]``, ``[B, C, H, W]`` or an image path).
 
@@ -49,10 +50,12 @@ def reconstruct(
     from ``preset`` and/or ``losses``/``priors`` (see :func:`~invgen.problem.select_terms`). With
     ``ground_truth`` (clean images ``[B, C, H, W]``) the result carries PSNR/SSIM/RMSE/LPIPS.
     ``precision="bf16"`` runs the networks in bfloat16 while optimising (see :mod:`invgen.precision`).
+    ``consistency="paste"`` or ``"project"`` makes the result agree with the observation afterwards
+    (:mod:`invgen.consistency`; ``raw_image`` keeps G(w)).
     """
     settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, ground_truth=ground_truth)
-    return solve(problem, settings, init=init, callback=callback)  # type: ignore[return-value]
+    return solve(problem, settings, init=init, callback=callback, consistency=consistency)  # type: ignore
 
 
 def sample_posterior(

@@ -56,6 +56,16 @@ class Chain(ForwardModel):
                 combined = own if combined is None else combined * own.to(combined)
         return combined
 
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor | None:
+        """The parts' pseudo-inverses applied last to first (exact for a single operator among identities,
+        such as a mask or area down-sampling followed by noise); None if any part has none."""
+        shapes = self.shapes(input_shape)
+        for part, shape in reversed(list(zip(self.parts, shapes[:-1]))):
+            y = part.pseudo_inverse(y, shape)
+            if y is None:
+                return None
+        return y
+
     @property
     def noise_std(self) -> float | None:
         """The parts' noise levels added in quadrature (exact for noise at the end of the chain)."""
@@ -92,3 +102,6 @@ class Identity(ForwardModel):
 
     def forward(self, x: Tensor) -> Tensor:
         return x
+
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor:
+        return y

@@ -146,6 +146,11 @@ class ForwardModel(Component, nn.Module, ABC):
         """Known pixels of the observation, ``[1, 1, H', W']`` with 1 = known, 0 = unknown; None if all known."""
         return None
 
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor | None:
+        """A⁺y, for operators with a cheap (Moore-Penrose) pseudo-inverse: ``[B, C, H, W]`` of ``input_shape``
+        from observations ``y``; None when there is none. ``--consistency project`` uses it (x + A⁺(y - Ax))."""
+        return None
+
     def propagate_mask(self, mask: Tensor, input_shape: Shape) -> Tensor:
         """Carry an earlier part's mask through this operator: a pixel stays known only if all of its area is."""
         _, height, width = self.output_shape(input_shape)

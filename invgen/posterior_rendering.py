@@ -46,6 +46,8 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
     files: dict[str, bytes] = {}
     files.update(image_files("sample", posterior.samples[0]))
     files.update(image_files("posterior_mean", posterior.image[:1]))
+    if posterior.raw_image is not None:
+        files.update(image_files("posterior_mean_raw", posterior.raw_image[:1]))
     files.update(image_files("observation", posterior.observation[:1]))
     files.update(image_files("prediction", posterior.prediction[:1]))
     if posterior.map_image is not None:

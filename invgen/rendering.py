@@ -85,6 +85,8 @@ def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
     """Every image and figure of a MAP run, rendered in memory (``run.json`` is the caller's)."""
     files: dict[str, bytes] = {}
     files.update(image_files("reconstruction", result.image))
+    if result.raw_image is not None:
+        files.update(image_files("reconstruction_raw", result.raw_image))
     files.update(image_files("observation", result.observation))
     files.update(image_files("prediction", result.prediction))
     if result.mask is not None:

@@ -12,7 +12,8 @@ from torch import Tensor
 class RunResult:
     """What every solve returns. Images are ``[B, C, H, W]`` in [-1, 1] on the CPU.
 
-    ``image`` is the reconstruction (for VI the posterior mean), ``prediction`` = f(image);
+    ``image`` is the reconstruction (for VI the posterior mean), ``prediction`` = f(image) (after a
+    consistency post-step, ``raw_image`` keeps the generator's own output);
     ``metrics`` (PSNR/SSIM/RMSE and registered metrics such as LPIPS) are filled when the clean
     images are known (``ground_truth``).
     """
@@ -27,6 +28,7 @@ class RunResult:
     metrics: dict[str, list[float]] = field(default_factory=dict)
     interrupted: bool = False
     seconds: float = 0.0
+    raw_image: Tensor | None = None  # G(w) before a --consistency post-step made ``image`` agree with y
 
 
 @dataclass(kw_only=True)

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from invgen.components import build_metrics
+from invgen.consistency import consistent
 from invgen.errors import UsageError
 from invgen.metrics import all_metrics
 from invgen.objective import Objective
@@ -31,14 +32,21 @@ def solve(
     settings: Settings,
     init: Tensor | None = None,
     callback: Callable[[Progress], None] | None = None,
+    consistency: str = "none",
 ) -> Reconstruction | Posterior:
     """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
 
     ``init [B, L, D]`` starts MAP from given latents; ``callback`` sees each step's :class:`Progress`.
     Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
+    ``consistency`` (paste or project, :mod:`invgen.consistency`) post-processes the reconstruction to agree
+    with the observation; ``raw_image`` keeps G(w). It is checked before the solve.
     """
     if init is not None:
         _check_init(init, problem)
+    if consistency != "none":
+        blank = torch.zeros(1, *problem.generator.image_shape, device=problem.device)
+        with torch.no_grad():
+            consistent(blank, problem.forward(blank), problem.forward, consistency)  # refuse before any compute
     objective = problem.objective()
     started = time.perf_counter()
     if isinstance(settings, MAPSettings):
@@ -50,6 +58,12 @@ def solve(
     else:
         raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
     result.seconds = time.perf_counter() - started
+    if consistency != "none":
+        with torch.no_grad():
+            agreed = consistent(result.image.to(problem.device), problem.observation, problem.forward, consistency)
+            result.raw_image, result.image = result.image, agreed.cpu()
+            result.prediction = problem.forward(agreed).cpu()
+        result.config["consistency"] = consistency
     if problem.ground_truth is not None:
         result.ground_truth = problem.ground_truth.cpu()
         result.metrics = all_metrics(result.image, result.ground_truth, build_metrics())

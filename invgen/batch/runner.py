@@ -16,6 +16,7 @@ from torch import Tensor
 
 from invgen.animation import FrameRecorder, frame_interval, gif_bytes
 from invgen.baselines import baseline_scores
+from invgen.consistency import PEAK_TO_PEAK, fit_db
 from invgen.batch.events import Events
 from invgen.batch.geometry import Geometry, restored
 from invgen.batch.inputs import InputItem
@@ -57,6 +58,7 @@ class RunOptions:
     restore_size: bool = False
     window: Any = None
     gif: bool = False
+    consistency: str = "none"
 
 
 @dataclass
@@ -152,7 +154,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                                         ground_truth=truth)
                 recorder = (FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame)
                             if options.gif else None)
-                result = solve(problem, settings, callback=_callback(events, recorder))
+                result = solve(problem, settings, callback=_callback(events, recorder),
+                               consistency=options.consistency)
         except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
             for entry in loaded:
                 fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
@@ -164,7 +167,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
             try:
                 one = pick(result, index)
                 record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
-                                    solve_seconds)
+                                    solve_seconds, problem.forward.noise_std)
                 frames = None if recorder is None else recorder.frames_of(index)
                 _write_or_keep(store, entry.item.name, render(one, record, options, frames))
             except Exception as error:  # noqa: BLE001 - a failed write fails this input only
@@ -240,7 +243,7 @@ def _finish(store: RunStore, outcome: Outcome, events: Events, shard_label: str,
 
 
 def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines: dict[str, Any], index: int,
-               warnings: list[str], batch: int, solve_s: float) -> dict[str, Any]:
+               warnings: list[str], batch: int, solve_s: float, noise_std: float | None = None) -> dict[str, Any]:
     """``run.json``: the input, the problem's config, how the solve went, metrics, baselines, timings (this
     input's share of its batch's solve; ``batch`` gives the batch's size and whole solve time)."""
     record: dict[str, Any] = {
@@ -250,6 +253,7 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         **result.config,
         "interrupted": result.interrupted,
         "final_terms": {name: values[-1] for name, values in result.history.items() if values},
+        "fit": observation_fit(result, noise_std),
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},
@@ -267,6 +271,18 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
     if warnings:
         record["warnings"] = list(warnings)
     return record
+
+
+def observation_fit(result: RunResult, noise_std: float | None = None) -> dict[str, Any]:
+    """How well f(reconstruction) explains the observation (PSNR in dB over the known values); with a known
+    noise level, the fit the noise alone allows and whether the reconstruction is within it (1 dB of it or
+    better: a reconstruction that explains the data up to the noise)."""
+    value = fit_db(result.prediction, result.observation, result.mask)[0]
+    fit: dict[str, Any] = {"observation_db": round(value, 3) if math.isfinite(value) else None}  # None: exact
+    if noise_std:
+        fit["noise_db"] = round(10 * math.log10(PEAK_TO_PEAK**2 / noise_std**2), 3)
+        fit["within_noise"] = value >= fit["noise_db"] - 1.0
+    return fit
 
 
 def render(result: RunResult, record: dict[str, Any], options: RunOptions,

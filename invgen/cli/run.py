@@ -53,6 +53,10 @@ def run(
     window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
                                                                 "to the image range (default: the file's own window, "
                                                                 "else min-max)."),
+    consistency: str = typer.Option("none", "--consistency", help="After the solve: paste (masks: the known "
+                                                                 "pixels kept exactly), project (x + A⁺(y - Ax), "
+                                                                 "e.g. area down-sampling) or none; the generator's "
+                                                                 "own output is kept as reconstruction_raw.png."),
     gif: bool = typer.Option(False, "--gif", help="Also write optimisation.gif: the reconstruction every few steps "
                                                   "(about 50 frames), then the result."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
@@ -65,6 +69,7 @@ def run(
         from invgen.batch.geometry import Geometry
         from invgen.batch.job import prepare
         from invgen.batch.runner import RunOptions
+        from invgen.consistency import check_mode
         from invgen.errors import UsageError
         from invgen.medical import Window
         from invgen.solvers.map import MAPSettings
@@ -72,11 +77,12 @@ def run(
 
         if method not in METHODS:
             raise UsageError(f"unknown --method {method!r} (choose map or vi)")
+        check_mode(consistency)
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
-                             None if window is None else Window.parse(window), gif)
+                             None if window is None else Window.parse(window), gif, consistency)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
                       device, tf32)
         single = job.single

@@ -233,3 +233,23 @@ def test_an_interrupted_run_writes_the_best_so_far_and_exits_130(clean_png, tmp_
     assert result.exit_code == 130 and "best result so far" in result.stderr
     record = json.loads((tmp_path / "out" / "run.json").read_text())
     assert record["interrupted"] is True and len(record["history"]["total"]) == 4
+
+
+def test_consistency_paste_keeps_the_raw_output_and_reports_the_fit(clean_png, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-f", "test-topmask", "-i", clean_png, "-o", out, "--simulate", "--consistency", "paste")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "run.json").read_text())
+    assert record["consistency"] == "paste" and "reconstruction_raw.png" in record["files"]
+    assert record["fit"]["observation_db"] is None  # the known pixels are the observation's: an exact fit
+    known = np.asarray(Image.open(out / "mask.png")) > 127
+    assert np.array_equal(np.asarray(Image.open(out / "reconstruction.png"))[known],
+                          np.asarray(Image.open(out / "observation.png"))[known])
+
+
+def test_a_consistency_step_that_cannot_apply_is_refused_before_the_solve(clean_png, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-f", "test-blur:sigma=1", "-i", clean_png, "-o", out, "--simulate", "--consistency",
+                    "project")
+    assert result.exit_code == 2 and "needs a cheap pseudo-inverse and 'test-blur' has none" in result.stderr
+    assert not out.exists()

@@ -156,3 +156,39 @@ def test_every_model_on_a_real_photograph(spec):
         assert 0.01 < (observed - rgb).std() < 0.5
     elif name == "downsample":
         assert (observed.mean() - rgb.mean()).abs() < 0.01
+
+
+def _matrix(model, shape):
+    """The operator as a matrix (columns: its response to each basis image), for NumPy's oracle."""
+    size = int(np.prod(shape))
+    basis = torch.eye(size, dtype=torch.float64).view(size, *shape)
+    return model(basis).reshape(size, -1).T.numpy()
+
+
+@pytest.mark.parametrize("spec", ["downsample:factor=2", "downsample:factor=4", "center-mask:fraction=0.3",
+                                  "mask:box=[1,1,5,6]"])
+def test_pseudo_inverses_are_numpys(spec):
+    model = invgen.forward_model(spec).double()
+    shape = (1, 8, 8)
+    operator = _matrix(model, shape)
+    y = torch.randn(1, *model.output_shape(shape), dtype=torch.float64)
+    expected = np.linalg.pinv(operator) @ y.flatten().numpy()
+    assert np.allclose(model.pseudo_inverse(y, shape).flatten().numpy(), expected, atol=1e-10)
+
+
+def test_interpolating_downsampling_has_no_cheap_pseudo_inverse():
+    assert invgen.forward_model("downsample:factor=2,mode=bicubic").pseudo_inverse(torch.zeros(1, 1, 4, 4),
+                                                                                    (1, 8, 8)) is None
+
+
+def test_project_makes_the_area_downsampled_reconstruction_match_the_observation():
+    from invgen.consistency import consistent
+    from invgen.forward import Chain
+
+    chain = Chain([invgen.forward_model("downsample:factor=4")])
+    clean = camera(32).float()
+    observation = torch.from_numpy(camera(8).numpy()).float()  # block means of the photo: an area observation
+    reconstruction = torch.tanh(clean * 3) * 0.8  # any image: the projection fixes its block means
+    projected = consistent(reconstruction, observation, chain, "project")
+    block_means = projected[0, 0].numpy().reshape(8, 4, 8, 4).mean(axis=(1, 3))
+    assert np.abs(block_means - observation[0, 0].numpy()).max() < 1e-5

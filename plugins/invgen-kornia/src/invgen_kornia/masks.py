@@ -38,6 +38,10 @@ class MaskModel(ForwardModel):
     def forward(self, x: Tensor) -> Tensor:
         return x * self.mask(tuple(x.shape[1:])).to(x)
 
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor:
+        """A mask is its own pseudo-inverse (a diagonal of zeros and ones)."""
+        return y * self.mask(input_shape).to(y)
+
     def output_shape(self, input_shape: Shape) -> Shape:
         self.mask(input_shape)
         return tuple(input_shape)  # type: ignore[return-value]

@@ -31,6 +31,13 @@ class Downsample(ForwardModel):
             raise ValueError(f"factor {self.factor} does not divide the image size {height}x{width}")
         return (channels, height // self.factor, width // self.factor)
 
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor | None:
+        """For ``area``: A A^T = I / K^2, so A⁺ = K^2 A^T repeats each value over its block; the
+        interpolating modes have no cheap one."""
+        if self.mode != "area":
+            return None
+        return y.repeat_interleave(self.factor, dim=-2).repeat_interleave(self.factor, dim=-1)
+
     def forward(self, x: Tensor) -> Tensor:
         _, height, width = self.output_shape(tuple(x.shape[1:]))
         if self.mode == "area":
