@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 
+MODE_TILE = 128  # pixels: small modes are enlarged in their grid
+
+
 def comparison_png(panels: list[tuple[str, Tensor]], footer: str = "") -> bytes:
     """A row of labelled images (each ``[C, H, W]`` in [-1, 1], shown at the same size) as PNG bytes."""
     import matplotlib
@@ -82,9 +85,16 @@ def metric_title(title: str, metrics: dict[str, list[float]]) -> str:
 
 
 def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
-    """Every image and figure of a MAP run, rendered in memory (``run.json`` is the caller's)."""
+    """Every image and figure of a MAP run, rendered in memory (``run.json`` is the caller's); with several
+    starts also ``mode_000.png``... (ranked, best first) and their grid."""
+    from invgen.grid import grid_png
+    from invgen.io import png_bytes
+
     files: dict[str, bytes] = {}
     files.update(image_files("reconstruction", result.image))
+    if getattr(result, "modes", None) is not None:
+        files.update({f"mode_{i:03d}.png": png_bytes(mode) for i, mode in enumerate(result.modes[0])})
+        files["modes_grid.png"] = grid_png(result.modes[0], min_tile=MODE_TILE)
     if result.raw_image is not None:
         files.update(image_files("reconstruction_raw", result.raw_image))
     files.update(image_files("observation", result.observation))

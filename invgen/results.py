@@ -33,10 +33,15 @@ class RunResult:
 
 @dataclass(kw_only=True)
 class Reconstruction(RunResult):
-    """A MAP solve: also the best ``latent [B, L, D]`` and its ``objective [B]``."""
+    """A MAP solve: also the best ``latent [B, L, D]`` and its ``objective [B]``. With several starts,
+    ``modes [B, K, C, H, W]`` are the K solutions ranked by ``mode_objectives [B, K]`` (best first, the
+    first being ``image``) and ``mode_predictions`` their f(mode)."""
 
     latent: Tensor
     objective: Tensor
+    modes: Tensor | None = None
+    mode_objectives: Tensor | None = None
+    mode_predictions: Tensor | None = None
 
 
 @dataclass(kw_only=True)

@@ -16,6 +16,7 @@ from torch import Tensor
 
 from invgen.components import build_metrics
 from invgen.consistency import consistent
+from invgen.starts import diverse_starts, rank
 from invgen.errors import UsageError
 from invgen.metrics import all_metrics
 from invgen.objective import Objective
@@ -43,6 +44,8 @@ def solve(
     """
     if init is not None:
         _check_init(init, problem)
+        if isinstance(settings, MAPSettings) and settings.starts > 1:
+            raise UsageError("init and starts > 1 exclude each other: the starts are drawn by invgen")
     if consistency != "none":
         blank = torch.zeros(1, *problem.generator.image_shape, device=problem.device)
         with torch.no_grad():
@@ -73,12 +76,36 @@ def solve(
 def _solve_map(problem: Problem, objective: Objective, settings: MAPSettings, init: Tensor | None,
                callback: Callable[[Progress], None] | None) -> Reconstruction:
     settings = replace(settings, tie_layers=settings.tie_layers or problem.terms.tie_layers)
+    if settings.starts > 1:
+        return _solve_starts(problem, objective, settings, callback)
     found = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)
     return Reconstruction(
         image=found.image.cpu(), observation=problem.observation.cpu(), prediction=found.prediction.cpu(),
         latent=found.latent.cpu(), objective=found.objective.cpu(), history=found.history,
         config=problem.config({"method": "map", **settings.__dict__}), mask=_cpu(objective.mask),
         interrupted=found.interrupted,
+    )
+
+
+def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
+                  callback: Callable[[Progress], None] | None) -> Reconstruction:
+    """K starts per observation in one batch (observation b's starts are rows b*K .. b*K+K-1), ranked."""
+    batch, count = len(problem.observation), settings.starts
+    starts = diverse_starts(problem.generator, count, settings.seed, problem.device)
+    found = solve_map(objective.repeated(count), settings, init=starts.repeat(batch, 1, 1), callback=callback)
+    order = rank(found.objective.view(batch, count))
+    rows = (torch.arange(batch)[:, None] * count + order.cpu()).flatten()
+
+    def ranked(values: Tensor) -> Tensor:
+        return values[rows.to(values.device)].view(batch, count, *values.shape[1:])
+
+    images, predictions = ranked(found.image).cpu(), ranked(found.prediction).cpu()
+    return Reconstruction(
+        image=images[:, 0], observation=problem.observation.cpu(), prediction=predictions[:, 0],
+        latent=ranked(found.latent)[:, 0].cpu(), objective=ranked(found.objective)[:, 0].cpu(),
+        history=found.history, config=problem.config({"method": "map", **settings.__dict__}),
+        mask=_cpu(objective.mask), interrupted=found.interrupted, modes=images,
+        mode_objectives=ranked(found.objective).cpu(), mode_predictions=predictions,
     )
 
 

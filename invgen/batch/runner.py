@@ -254,6 +254,7 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         "interrupted": result.interrupted,
         "final_terms": {name: values[-1] for name, values in result.history.items() if values},
         "fit": observation_fit(result, noise_std),
+        **_modes(result),
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},
@@ -271,6 +272,18 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
     if warnings:
         record["warnings"] = list(warnings)
     return record
+
+
+def _modes(result: RunResult) -> dict[str, Any]:
+    """With several starts: each ranked mode's objective and fit to the observation (``mode_000.png``...)."""
+    modes = getattr(result, "modes", None)
+    if modes is None:
+        return {}
+    fits = fit_db(result.mode_predictions[0], result.observation.expand(modes.shape[1], *result.observation.shape[1:]),
+                  result.mask)
+    return {"modes": [{"file": f"mode_{rank:03d}.png", "objective": round(float(objective), 6),
+                       "fit_db": round(fit, 3) if math.isfinite(fit) else None}
+                      for rank, (objective, fit) in enumerate(zip(result.mode_objectives[0].tolist(), fits))]}
 
 
 def observation_fit(result: RunResult, noise_std: float | None = None) -> dict[str, Any]:

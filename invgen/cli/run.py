@@ -53,6 +53,10 @@ def run(
     window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
                                                                 "to the image range (default: the file's own window, "
                                                                 "else min-max)."),
+    starts: int = typer.Option(1, "--starts", min=1, max=64, help="MAP: optimise K diverse starts per input "
+                                                                  "and write them ranked (mode_000.png ... best "
+                                                                  "first): the several images that explain an "
+                                                                  "ambiguous observation."),
     consistency: str = typer.Option("none", "--consistency", help="After the solve: paste (masks: the known "
                                                                  "pixels kept exactly), project (x + A⁺(y - Ax), "
                                                                  "e.g. area down-sampling) or none; the generator's "
@@ -78,7 +82,9 @@ def run(
         if method not in METHODS:
             raise UsageError(f"unknown --method {method!r} (choose map or vi)")
         check_mode(consistency)
-        settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
+        if starts > 1 and method != "map":
+            raise UsageError("--starts is for --method map (a VI mixture over starts is not implemented yet)")
+        settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision, starts=starts)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,

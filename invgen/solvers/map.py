@@ -29,6 +29,8 @@ class MAPSettings:
     ``init_noise`` adds seeded Gaussian noise (in units of the latent std) to the start.
     ``precision`` ``bf16`` evaluates the networks in bfloat16 during the steps (several times
     faster on CPUs with AMX); the returned images and objective values are evaluated in float32.
+    ``starts`` > 1 optimises that many diverse starts per observation and ranks them
+    (:func:`invgen.solve`; :mod:`invgen.starts`).
     """
 
     steps: int = 200
@@ -39,6 +41,7 @@ class MAPSettings:
     tie_layers: bool = False
     init_noise: float = 0.0
     precision: str = "fp32"
+    starts: int = 1
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
@@ -50,6 +53,8 @@ class MAPSettings:
             raise SpecError(f"schedule must be constant or cosine, not {self.schedule!r}")
         if self.warmup < 0:
             raise SpecError(f"warmup must be >= 0, not {self.warmup}")
+        if not 1 <= self.starts <= 64:
+            raise SpecError(f"starts must be from 1 to 64, not {self.starts}")
 
     def lr_at(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based)."""

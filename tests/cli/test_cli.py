@@ -253,3 +253,16 @@ def test_a_consistency_step_that_cannot_apply_is_refused_before_the_solve(clean_
                     "project")
     assert result.exit_code == 2 and "needs a cheap pseudo-inverse and 'test-blur' has none" in result.stderr
     assert not out.exists()
+
+
+def test_starts_write_the_ranked_modes(clean_png, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(*RUN, "-f", "test-topmask", "-i", clean_png, "-o", out, "--simulate", "--starts", "3")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "run.json").read_text())
+    objectives = [mode["objective"] for mode in record["modes"]]
+    assert [mode["file"] for mode in record["modes"]] == ["mode_000.png", "mode_001.png", "mode_002.png"]
+    assert objectives == sorted(objectives) and record["solver"]["starts"] == 3
+    assert (out / "mode_000.png").read_bytes() == (out / "reconstruction.png").read_bytes()
+    refused = invoke(*RUN, "-i", clean_png, "-o", tmp_path / "vi", "--method", "vi", "--starts", "3")
+    assert refused.exit_code == 2 and "--starts is for --method map" in refused.stderr
