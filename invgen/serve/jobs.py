@@ -113,6 +113,7 @@ class Request:
     samples: int = 8
     seed: int = 0
     mask_model: str | None = None
+    starts: int = 1
 
     def specs(self, mask: str | None) -> list[str]:
         """The forward chain, with ``MASK_MODEL:path=MASK,resize=true`` first when a mask was painted."""
@@ -131,7 +132,9 @@ class Request:
         words += ["--input", INPUT, "--resize"] + (["--simulate"] if self.simulate else [])
         words += ["--method", self.method] + (["--preset", self.preset] if self.preset else [])
         words += ["--steps", str(self.steps), "--lr", f"{self.lr:g}", "--seed", str(self.seed)]
-        words += (["--samples", str(self.samples)] if self.method == "vi" else []) + ["--gif", "--output", "result"]
+        words += ["--samples", str(self.samples)] if self.method == "vi" else []
+        words += ["--starts", str(self.starts)] if self.method == "map" and self.starts > 1 else []
+        words += ["--gif", "--output", "result"]
         return shlex.join(words)
 
 
@@ -198,7 +201,8 @@ def run_job(folder: Path, upload: Upload, mask: np.ndarray | None, request: Requ
     specs = request.specs(str(folder / MASK) if mask is not None else None)
     if request.generator not in generators:
         generators[request.generator] = build_generator(request.generator)
-    settings = (MAPSettings(steps=request.steps, lr=request.lr, seed=request.seed) if request.method == "map" else
+    settings = (MAPSettings(steps=request.steps, lr=request.lr, seed=request.seed, starts=request.starts)
+                if request.method == "map" else
                 VISettings(steps=request.steps, map_lr=request.lr, seed=request.seed, samples=request.samples))
     options = RunOptions(tuple(specs), request.simulate, request.seed, 1, Geometry(resize=True), gif=True)
     results = folder / "result"

@@ -51,7 +51,7 @@ class Server:
 
     def run(self, method: str, upload: Upload | None, painting: dict | None, generator: str, chain: str,
             simulate: bool, map_preset: str, vi_preset: str, steps: float, lr: float, samples: float, seed: float,
-            request: gr.Request) -> Iterator[tuple]:
+            starts: float, request: gr.Request) -> Iterator[tuple]:
         if upload is None:
             yield _status("Upload an image or click an example first.")
             return
@@ -59,7 +59,7 @@ class Server:
         mask_model = registry().with_role("forward", MASK_FILE)
         job = Request(generator.strip(), tuple(chain_lines(chain)), bool(simulate), method,
                       None if preset == DEFAULT else preset, int(steps), float(lr), int(samples), int(seed),
-                      None if mask_model is None else mask_model.name)
+                      None if mask_model is None else mask_model.name, int(starts))
         mask = painted_mask(list((painting or {}).get("layers") or []), upload)
         live = LiveRun()
         self.live[request.session_hash or ""] = live
@@ -88,7 +88,7 @@ class Server:
 
 
 OUTPUTS = ("status", "observation", "reconstruction", "prediction", "posterior", "samples", "mean", "std",
-           "animation", "comparison", "archive", "command")
+           "modes_row", "modes", "animation", "comparison", "archive", "command")
 
 
 def _updates(**values: Any) -> tuple:
@@ -130,6 +130,9 @@ def _finished(done: Any, method: str) -> tuple:
     files = set(record["files"])
     reconstruction = "posterior_mean.png" if method == "vi" else "reconstruction.png"
     samples = sorted(str(results / name) for name in files if name.startswith("sample_"))
+    modes = [(str(results / mode["file"]), f"mode {rank + 1}: objective {mode['objective']:.3g}"
+              + (f", fit {mode['fit_db']:.1f} dB" if mode["fit_db"] is not None else ""))
+             for rank, mode in enumerate(record.get("modes", []))]
     return _updates(
         status="  \n".join(lines),
         observation=str(results / "observation.png"),
@@ -139,6 +142,8 @@ def _finished(done: Any, method: str) -> tuple:
         samples=samples or None,
         mean=str(results / "posterior_mean.png") if method == "vi" else None,
         std=str(results / "posterior_std.png") if method == "vi" else None,
+        modes_row=gr.update(visible=bool(modes)),
+        modes=modes or None,
         animation=str(results / "optimisation.gif") if "optimisation.gif" in files else None,
         comparison=str(results / "comparison.png"),
         archive=str(done.archive),
@@ -242,6 +247,8 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
                     vi_preset = gr.Dropdown(presets, value=DEFAULT, label="VI objective",
                                             info="default: the generator's own proper posterior")
                 steps = gr.Slider(10, 2000, value=200, step=10, label="steps")
+                starts = gr.Slider(1, 16, value=1, step=1, label="MAP starts",
+                                   info="several starts: the different images that explain the observation, ranked")
                 with gr.Row():
                     lr = gr.Number(value=0.05, label="learning rate", minimum=0.0001, maximum=1.0)
                     samples = gr.Slider(2, 32, value=8, step=1, label="VI samples")
@@ -264,6 +271,9 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
             mean = gr.Image(label="posterior mean", interactive=False, height=260, elem_id="invgen-mean")
             std = gr.Image(label="uncertainty: posterior std per pixel", interactive=False, height=260,
                            elem_id="invgen-std")
+        with gr.Row(visible=False) as modes_row:
+            modes_gallery = gr.Gallery(label="modes, best first (several starts)", columns=6, height=260,
+                                       elem_id="invgen-modes")
         comparison = gr.Image(label="side by side", interactive=False, elem_id="invgen-comparison")
         with gr.Row():
             archive = gr.File(label="result folder (.zip: the same files and run.json as invgen run)",
@@ -273,8 +283,9 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
 
         image.change(_load_upload, inputs=[image], outputs=[upload, painting, note], queue=False)
         outputs = [status, observation, reconstruction, prediction, posterior, samples_gallery, mean, std,
-                   animation, comparison, archive, command]
-        settings = [upload, painting, generator_box, chain, simulate, map_preset, vi_preset, steps, lr, samples, seed]
+                   modes_row, modes_gallery, animation, comparison, archive, command]
+        settings = [upload, painting, generator_box, chain, simulate, map_preset, vi_preset, steps, lr, samples, seed,
+                    starts]
         for button, method in ((run_map, "map"), (run_vi, "vi")):
             button.click(_bound(server, method), inputs=settings, outputs=outputs, concurrency_limit=1,
                          concurrency_id="solve", show_progress="minimal")
@@ -284,10 +295,10 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
 
 def _bound(server: Server, method: str) -> Any:
     def run(upload: Upload | None, painting: dict | None, generator: str, chain: str, simulate: bool,
-            map_preset: str, vi_preset: str, steps: float, lr: float, samples: float, seed: float,
+            map_preset: str, vi_preset: str, steps: float, lr: float, samples: float, seed: float, starts: float,
             request: gr.Request) -> Iterator[tuple]:
         yield from server.run(method, upload, painting, generator, chain, simulate, map_preset, vi_preset, steps,
-                              lr, samples, seed, request)
+                              lr, samples, seed, starts, request)
     return run
 
 

@@ -111,9 +111,14 @@ def _set_steps(tab, steps: int) -> None:
     box.press("Enter")
 
 
-def _wait_until_done(tab) -> str:
-    tab.wait_for_selector("#invgen-status :text('Done')")
-    return tab.locator("#invgen-status").inner_text()
+def _run(tab, button: str) -> str:
+    """Click a run button and wait for this run's "Done" (not the previous run's)."""
+    status = tab.locator("#invgen-status")
+    before = status.inner_text()
+    tab.locator(button).click()
+    sync_api.expect(status).not_to_have_text(before, timeout=RUN_MS)
+    sync_api.expect(status).to_contain_text("Done", timeout=RUN_MS)
+    return status.inner_text()
 
 
 def test_the_chain_builder_offers_every_forward_model_with_typed_parameters(page):
@@ -142,8 +147,7 @@ def test_upload_paint_run_map_and_download_the_result(page, tmp_path):
     page.wait_for_timeout(1000)
     _paint_a_bar(page)
     _set_steps(page, 40)
-    page.locator("#invgen-run-map").click()
-    status = _wait_until_done(page)
+    status = _run(page, "#invgen-run-map")
     assert "against your image: PSNR" in status
     assert page.locator("#invgen-reconstruction img").count() == 1
     with page.expect_download() as download:
@@ -168,8 +172,7 @@ def test_upload_paint_run_map_and_download_the_result(page, tmp_path):
 
 def test_run_vi_shows_samples_and_the_uncertainty_map(page):
     _set_steps(page, 20)
-    page.locator("#invgen-run-vi").click()
-    status = _wait_until_done(page)
+    status = _run(page, "#invgen-run-vi")
     assert "against your image: PSNR" in status
     page.wait_for_selector("#invgen-std img")
     assert page.locator("#invgen-gallery img").count() >= 8
@@ -183,13 +186,26 @@ def test_run_vi_shows_samples_and_the_uncertainty_map(page):
                         clip={"x": 0, "y": 0, "width": 1400, "height": top + samples["y"] + samples["height"] + 12})
 
 
+def test_several_starts_show_the_modes_ranked(page):
+    _set_steps(page, 20)
+    box = page.locator("input[aria-label='number input for MAP starts']")
+    box.fill("3")
+    box.press("Enter")
+    _run(page, "#invgen-run-map")
+    page.wait_for_selector("#invgen-modes img")
+    assert page.locator("#invgen-modes img").count() >= 3
+    assert "--starts 3" in page.locator("#invgen-command").inner_text()
+    box.fill("1")
+    box.press("Enter")
+
+
 def test_stop_ends_a_long_run_with_its_best_result(page):
     _set_steps(page, 2000)
+    status = page.locator("#invgen-status")
     page.locator("#invgen-run-map").click()
-    page.wait_for_selector("#invgen-status :text('step ')")
+    sync_api.expect(status).to_contain_text("step ", timeout=RUN_MS)
     page.locator("#invgen-stop").click()
-    status = _wait_until_done(page)
-    assert "stopped early" in status
+    sync_api.expect(status).to_contain_text("stopped early: the best result so far", timeout=RUN_MS)
 
 
 def test_the_server_wrote_nothing_outside_its_folder_and_removes_it(server, page):
