@@ -26,11 +26,11 @@ def test_each_kind_of_parameter_gets_its_widget():
 
 
 def test_widget_values_become_a_canonical_spec_that_parses_back():
-    spec = spec_from_widgets(INFO, [2.5, 7.0, "zeros", "[0.25, 0.25, 0.75, 0.75]", True, "/tmp/a b,c.png"])
+    spec = spec_from_widgets(INFO, [2.5, 7.0, "zeros", "[0.25, 0.25, 0.75, 0.75]", True, "pictures/a b,c.png"])
     parsed = parse_spec(spec)
     assert parsed.name == "thing"
     assert parsed.values == {"sigma": "2.5", "size": "7", "border": "zeros", "box": ["0.25", "0.25", "0.75", "0.75"],
-                             "flip": "true", "path": "/tmp/a b,c.png"}
+                             "flip": "true", "path": "pictures/a b,c.png"}
 
 
 def test_defaults_and_empty_widgets_are_left_out():
