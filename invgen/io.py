@@ -101,15 +101,28 @@ def _read_picture(path: Path, channels: int | None) -> np.ndarray:
     return array[:, :, None] if array.ndim == 2 else array
 
 
-def _read_npy(path: Path) -> np.ndarray:
+def load_array(path: str | Path, what: str = "array") -> np.ndarray:
+    """A plain numeric (or complex) ``.npy`` array, or a one-line :class:`InputError` naming the file and
+    what is wrong: missing, empty or damaged, pickled objects (refused, never loaded), not numbers. ``what``
+    names the array in messages (``kernel``, ``mask``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what} file")
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
         if "pickle" in str(error):
             raise InputError(f"{path}: refused, it holds pickled objects; save a plain numeric array") from None
-        raise InputError(f"{path}: not a readable .npy file ({error})") from None
+        raise InputError(f"{path}: not a plain numeric .npy {what} ({error})") from None
     except (OSError, EOFError) as error:
-        raise InputError(f"{path}: not a readable .npy file ({error})") from None
+        raise InputError(f"{path}: not a plain numeric .npy {what} ({error})") from None
+    if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
+        raise InputError(f"{path}: the {what} must be numeric, not {array.dtype}")
+    return array
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    array = load_array(path, "image")
     if np.iscomplexobj(array):
         return array
     if array.dtype == np.uint8:

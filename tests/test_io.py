@@ -56,7 +56,7 @@ class _Payload:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [("x.png", b"garbage", "not a readable image"), ("x.gif2", b"", "unsupported image type"),
-     ("x.npy", b"\x93NUMPY garbage", "not a readable .npy")],
+     ("x.npy", b"\x93NUMPY garbage", "not a plain numeric .npy image")],
 )
 def test_unreadable_files(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
@@ -106,3 +106,22 @@ def test_complex_npy_is_read_as_re_im_channel_pairs(tmp_path):
     loaded = load_image(tmp_path / "k.npy", channels=1)
     assert loaded.shape == (1, 2, 3, 4)
     assert np.array_equal(loaded[0, 0].numpy(), data.real) and np.array_equal(loaded[0, 1].numpy(), data.imag)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such kernel file"), (b"", "not a plain numeric .npy kernel"),
+    ("objects", "refused, it holds pickled objects"), ("strings", "the kernel must be numeric, not <U1")])
+def test_load_array_reads_plain_numbers_only(tmp_path, content, message):
+    from invgen.io import load_array
+
+    path = tmp_path / "k.npy"
+    if content == "objects":
+        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    elif content == "strings":
+        np.save(path, np.array(["a", "b"]))
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        load_array(path, "kernel")
+    np.save(path, np.arange(6.0).reshape(2, 3))
+    assert np.array_equal(load_array(path, "kernel"), np.arange(6.0).reshape(2, 3))

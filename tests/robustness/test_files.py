@@ -76,7 +76,7 @@ MASKS = [  # (forward spec made with a file key, exit code: 1 for an unreadable 
     ("kernel:path={nan.npy}", 2, r"nan.npy: the kernel holds NaN or infinite values"),
     ("kernel:path={big.npy}", 2, r"big.npy: the kernel is all zeros"),
     ("kernel:path={bigkernel.npy}", 2, r"a 3001x3001 kernel is more than twice the size of 32x32 images"),
-    ("mask:path={empty.npy}", 1, r"empty.npy: not a plain numeric .npy array"),
+    ("mask:path={empty.npy}", 1, r"empty.npy: not a plain numeric .npy mask \(No data left in file\)"),
     ("kernel:path={cube.npy}", 2, r"cube.npy|2-D"),
     ("kspace:mask={text.png}", 2, r"text.png"),
 ]

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from invgen.plugin import Convolution, ForwardModel, InputError, Shape
+from invgen.plugin import Convolution, ForwardModel, InputError, Shape, load_array
 
 BORDERS = {"reflect": "reflect", "replicate": "replicate", "circular": "circular", "zeros": "constant"}
 
@@ -111,13 +111,7 @@ def read_kernel(path: Path) -> Tensor:
     if not path.is_file():
         raise InputError(f"{path}: no such kernel file")
     if path.suffix.lower() == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise InputError(f"{path}: not a plain numeric .npy array ({error})") from None
-        if not np.issubdtype(array.dtype, np.number):
-            raise InputError(f"{path}: the kernel must be numeric, not {array.dtype}")
-        return torch.from_numpy(np.asarray(array, dtype=np.float64))
+        return torch.from_numpy(np.asarray(load_array(path, "kernel"), dtype=np.float64))
     from invgen.plugin import load_image
 
     return (load_image(path, channels=1)[0, 0].double() + 1) / 2

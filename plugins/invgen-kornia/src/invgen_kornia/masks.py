@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.plugin import ForwardModel, InputError, Shape
+from invgen.plugin import ForwardModel, InputError, Shape, load_array
 
 
 class MaskModel(ForwardModel):
@@ -88,12 +88,7 @@ class BoxMask(MaskModel):
 def read_mask(path: Path) -> Tensor:
     """A ``[H, W]`` 0/1 mask from a PNG (or other image) or ``.npy``: values above half are known."""
     if path.suffix.lower() == ".npy":
-        if not path.is_file():
-            raise InputError(f"{path}: no such mask file")
-        try:
-            array = np.load(path, allow_pickle=False).astype(np.float64)
-        except (ValueError, OSError, EOFError) as error:
-            raise InputError(f"{path}: not a plain numeric .npy array ({error})") from None
+        array = load_array(path, "mask").astype(np.float64)
         if array.ndim != 2:
             raise InputError(f"{path}: a mask must be a 2-D array, got shape {array.shape}")
         top = array.max() if array.size else 0

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from invgen.plugin import load_array
+
 PATTERNS = ("random", "equispaced")
 
 
@@ -44,10 +46,7 @@ def read_mask(path: Path) -> Tensor:
     if not path.is_file():
         raise ValueError(f"{path}: no such mask file")
     if path.suffix.lower() == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise ValueError(f"{path}: not a readable .npy mask ({error})") from None
+        array = load_array(path, "mask")
     else:
         from PIL import Image, UnidentifiedImageError
 
