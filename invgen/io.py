@@ -108,6 +108,10 @@ def load_array(path: str | Path, what: str = "array") -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such {what} file")
+    with open(path, "rb") as stream:
+        magic = stream.read(6)
+    if magic != b"\x93NUMPY":
+        raise InputError(f"{path}: not a .npy file (it lacks NumPy's header); save the {what} with numpy.save")
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:

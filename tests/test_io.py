@@ -56,7 +56,7 @@ class _Payload:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [("x.png", b"garbage", "not a readable image"), ("x.gif2", b"", "unsupported image type"),
-     ("x.npy", b"\x93NUMPY garbage", "not a plain numeric .npy image")],
+     ("x.npy", b"\x93NUMPY garbage", "not a plain numeric .npy image"), ("y.npy", b"text", "not a .npy file")],
 )
 def test_unreadable_files(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
@@ -109,7 +109,7 @@ def test_complex_npy_is_read_as_re_im_channel_pairs(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "no such kernel file"), (b"", "not a plain numeric .npy kernel"),
+    (None, "no such kernel file"), (b"", "not a .npy file"), (b"\x93NUMPY\x01", "not a plain numeric .npy kernel"),
     ("objects", "refused, it holds pickled objects"), ("strings", "the kernel must be numeric, not <U1")])
 def test_load_array_reads_plain_numbers_only(tmp_path, content, message):
     from invgen.io import load_array

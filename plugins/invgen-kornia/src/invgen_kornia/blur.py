@@ -50,7 +50,7 @@ def check_kernel(kernel: Tensor, source: str) -> Tensor:
     """A finite, non-negative, non-zero 2-D kernel normalised to sum 1, or a one-line ValueError."""
     kernel = torch.as_tensor(kernel, dtype=torch.float64)
     if kernel.dim() != 2 or kernel.numel() == 0:
-        raise ValueError(f"{source}: a blur kernel must be a non-empty 2-D array, got shape {tuple(kernel.shape)}")
+        raise ValueError(f"{source} must be a non-empty 2-D array, got shape {tuple(kernel.shape)}")
     if not torch.isfinite(kernel).all():
         raise ValueError(f"{source} holds NaN or infinite values")
     if (kernel < 0).any():
