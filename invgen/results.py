@@ -51,6 +51,9 @@ class Posterior(RunResult):
     ``samples`` ``[B, N, C, H, W]`` and ``sample_predictions`` (f of each, ``[B, N, ...]``); ``std``
     ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the fitted q; ``map_image`` the warm-start MAP
     estimate (if any); ``history`` the ELBO per step. :mod:`invgen.posterior_stats` summarises them.
+    A mixture over K starts (``VISettings.starts``) also has the component ``weights [B, K]`` and their
+    ``component_elbo``, and ``component_of [B, N]`` (which component drew each sample); the q and warm start
+    reported are then the heaviest component's.
     """
 
     samples: Tensor
@@ -60,6 +63,9 @@ class Posterior(RunResult):
     latent_std: Tensor
     map_image: Tensor | None = None
     map_prediction: Tensor | None = None
+    weights: Tensor | None = None
+    component_of: Tensor | None = None
+    component_elbo: Tensor | None = None
 
 
 def pick(result: RunResult, index: int) -> RunResult:

@@ -23,7 +23,8 @@ from invgen.objective import Objective
 from invgen.problem import Problem
 from invgen.results import Posterior, Reconstruction
 from invgen.solvers.map import MAPSettings, Progress, solve_map
-from invgen.solvers.vi import VISettings, solve_vi
+from invgen.solvers.mixture import solve_mixture
+from invgen.solvers.vi import VISettings, VIResult, solve_vi
 
 Settings = MAPSettings | VISettings
 
@@ -111,20 +112,40 @@ def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
 
 def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
               callback: Callable[[Progress], None] | None) -> Posterior:
-    found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback)
+    mixture = None
+    if settings.starts > 1:
+        starts = diverse_starts(problem.generator, settings.starts, settings.seed, problem.device)
+        mixture = solve_mixture(objective, settings, starts, settings.samples, callback)
+        found, samples = mixture.components, mixture.samples
+        image_mean, image_std = mixture.image_mean, mixture.image_std
+    else:
+        found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback)
+        samples, image_mean, image_std = found.samples, found.image_mean, found.image_std
     with torch.no_grad():
-        prediction = problem.forward(found.image_mean)
-        sample_predictions = torch.stack([problem.forward(found.samples[:, i]) for i in range(settings.samples)], 1)
+        prediction = problem.forward(image_mean)
+        sample_predictions = torch.stack([problem.forward(samples[:, i]) for i in range(settings.samples)], 1)
     solver: dict[str, Any] = {"method": "vi", "samples": settings.samples,
                               **{k: v for k, v in settings.__dict__.items() if k != "samples"}}
+    top = _top_rows(found, None if mixture is None else mixture.weights)
     return Posterior(
-        samples=found.samples.cpu(), sample_predictions=sample_predictions.cpu(), image=found.image_mean.cpu(),
-        std=found.image_std.cpu(), observation=problem.observation.cpu(), prediction=prediction.cpu(),
-        latent_mean=found.mean.cpu(), latent_std=found.std.cpu(), history=found.history,
-        config=problem.config(solver), map_image=None if found.map is None else found.map.image.cpu(),
-        map_prediction=None if found.map is None else found.map.prediction.cpu(), mask=_cpu(objective.mask),
-        interrupted=found.interrupted,
+        samples=samples.cpu(), sample_predictions=sample_predictions.cpu(), image=image_mean.cpu(),
+        std=image_std.cpu(), observation=problem.observation.cpu(), prediction=prediction.cpu(),
+        latent_mean=found.mean[top].cpu(), latent_std=found.std[top].cpu(), history=found.history,
+        config=problem.config(solver), map_image=None if found.map is None else found.map.image[top].cpu(),
+        map_prediction=None if found.map is None else found.map.prediction[top].cpu(), mask=_cpu(objective.mask),
+        interrupted=found.interrupted, weights=None if mixture is None else mixture.weights,
+        component_of=None if mixture is None else mixture.component_of,
+        component_elbo=None if mixture is None else mixture.elbo,
     )
+
+
+def _top_rows(found: VIResult, weights: Tensor | None) -> Tensor:
+    """Rows of ``found`` to report as the posterior's q (and warm start): each observation's heaviest
+    component for a mixture, else every row."""
+    if weights is None:
+        return torch.arange(len(found.mean))
+    count = weights.shape[1]
+    return (torch.arange(len(weights)) * count + weights.argmax(1)).to(found.mean.device)
 
 
 def _check_init(init: Tensor, problem: Problem) -> None:

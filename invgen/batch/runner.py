@@ -255,6 +255,7 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         "final_terms": {name: values[-1] for name, values in result.history.items() if values},
         "fit": observation_fit(result, noise_std),
         **_modes(result),
+        **_mixture(result),
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},
@@ -284,6 +285,16 @@ def _modes(result: RunResult) -> dict[str, Any]:
     return {"modes": [{"file": f"mode_{rank:03d}.png", "objective": round(float(objective), 6),
                        "fit_db": round(fit, 3) if math.isfinite(fit) else None}
                       for rank, (objective, fit) in enumerate(zip(result.mode_objectives[0].tolist(), fits))]}
+
+
+def _mixture(result: RunResult) -> dict[str, Any]:
+    """With a VI mixture over starts: each component's weight and ELBO, and the component of each sample."""
+    weights = getattr(result, "weights", None)
+    if weights is None:
+        return {}
+    return {"mixture": {"weights": [round(w, 6) for w in weights[0].tolist()],
+                        "elbo": [round(e, 3) for e in result.component_elbo[0].tolist()],
+                        "sample_components": result.component_of[0].tolist()}}
 
 
 def observation_fit(result: RunResult, noise_std: float | None = None) -> dict[str, Any]:

@@ -56,7 +56,9 @@ def run(
     starts: int = typer.Option(1, "--starts", min=1, max=64, help="MAP: optimise K diverse starts per input "
                                                                   "and write them ranked (mode_000.png ... best "
                                                                   "first): the several images that explain an "
-                                                                  "ambiguous observation."),
+                                                                  "ambiguous observation. VI: a mixture of K "
+                                                                  "components weighted by their ELBO, sampled "
+                                                                  "from all of them."),
     consistency: str = typer.Option("none", "--consistency", help="After the solve: paste (masks: the known "
                                                                  "pixels kept exactly), project (x + A⁺(y - Ax), "
                                                                  "e.g. area down-sampling) or none; the generator's "
@@ -82,11 +84,10 @@ def run(
         if method not in METHODS:
             raise UsageError(f"unknown --method {method!r} (choose map or vi)")
         check_mode(consistency)
-        if starts > 1 and method != "map":
-            raise UsageError("--starts is for --method map (a VI mixture over starts is not implemented yet)")
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision, starts=starts)
                     if method == "map" else
-                    VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples))
+                    VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples,
+                               starts=starts))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
                              None if window is None else Window.parse(window), gif, consistency)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,

@@ -133,7 +133,7 @@ class Request:
         words += ["--method", self.method] + (["--preset", self.preset] if self.preset else [])
         words += ["--steps", str(self.steps), "--lr", f"{self.lr:g}", "--seed", str(self.seed)]
         words += ["--samples", str(self.samples)] if self.method == "vi" else []
-        words += ["--starts", str(self.starts)] if self.method == "map" and self.starts > 1 else []
+        words += ["--starts", str(self.starts)] if self.starts > 1 else []
         words += ["--gif", "--output", "result"]
         return shlex.join(words)
 
@@ -203,7 +203,8 @@ def run_job(folder: Path, upload: Upload, mask: np.ndarray | None, request: Requ
         generators[request.generator] = build_generator(request.generator)
     settings = (MAPSettings(steps=request.steps, lr=request.lr, seed=request.seed, starts=request.starts)
                 if request.method == "map" else
-                VISettings(steps=request.steps, map_lr=request.lr, seed=request.seed, samples=request.samples))
+                VISettings(steps=request.steps, map_lr=request.lr, seed=request.seed, samples=request.samples,
+                           starts=request.starts))
     options = RunOptions(tuple(specs), request.simulate, request.seed, 1, Geometry(resize=True), gif=True)
     results = folder / "result"
     job = prepare(folder / INPUT, results, generators[request.generator], options, settings,

@@ -247,8 +247,9 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
                     vi_preset = gr.Dropdown(presets, value=DEFAULT, label="VI objective",
                                             info="default: the generator's own proper posterior")
                 steps = gr.Slider(10, 2000, value=200, step=10, label="steps")
-                starts = gr.Slider(1, 16, value=1, step=1, label="MAP starts",
-                                   info="several starts: the different images that explain the observation, ranked")
+                starts = gr.Slider(1, 16, value=1, step=1, label="starts",
+                                   info="several starts: MAP ranks the images that explain the observation; "
+                                        "VI fits a mixture and samples all of its components")
                 with gr.Row():
                     lr = gr.Number(value=0.05, label="learning rate", minimum=0.0001, maximum=1.0)
                     samples = gr.Slider(2, 32, value=8, step=1, label="VI samples")

@@ -44,7 +44,8 @@ class VISettings:
     latent directions the data pin down: each coordinate's variance leaks into them, so samples
     miss the observation by about sigma * sqrt(latent dims / observed values) per value
     (docs/method.md). ``data`` is diagonal in a basis aligned with those directions instead
-    (:mod:`invgen.solvers.basis`, computed at the warm start; one backward pass per observed value)."""
+    (:mod:`invgen.solvers.basis`, computed at the warm start; one backward pass per observed value).
+    ``starts`` > 1 fits a mixture of that many such q from diverse starts (:mod:`invgen.solvers.mixture`)."""
 
     steps: int = 200
     lr: float = 0.02
@@ -59,11 +60,14 @@ class VISettings:
     precision: str = "fp32"
     basis: str = "latent"
     samples: int = 8
+    starts: int = 1
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
         if self.samples < 1:
             raise SpecError(f"samples must be >= 1, not {self.samples}")
+        if not 1 <= self.starts <= 64:
+            raise SpecError(f"starts must be from 1 to 64, not {self.starts}")
         if self.basis not in BASES:
             raise SpecError(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
         if self.std_lr is None:
@@ -93,6 +97,10 @@ class VIResult:
     map: MAPResult | None = None
     interrupted: bool = False
     scale: Tensor | None = None
+    elbo: Tensor | None = None
+
+
+ELBO_DRAWS = 16  # draws per observation for the final ELBO estimate (``elbo=True``)
 
 
 def _softplus_inverse(x: Tensor) -> Tensor:
@@ -104,8 +112,13 @@ def solve_vi(
     settings: VISettings = VISettings(),
     num_samples: int = 8,
     callback: Callable[[Progress], None] | None = None,
+    init: Tensor | None = None,
+    estimate_elbo: bool = False,
 ) -> VIResult:
-    """Fit q to ``objective``'s posterior, then draw ``num_samples`` reconstructions per observation."""
+    """Fit q to ``objective``'s posterior, then draw ``num_samples`` reconstructions per observation.
+
+    ``init [B, L, D]`` replaces the generator's mean latent as the start (of the warm start, if any);
+    ``estimate_elbo`` also estimates each observation's final ELBO from :data:`ELBO_DRAWS` draws (``VIResult.elbo``)."""
     generator = objective.generator
     batch = objective.observation.shape[0]
     latent_std = generator.latent_stats().std.to(objective.observation).item()
@@ -114,10 +127,10 @@ def solve_vi(
     warm = None
     if settings.warm_start:
         warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
-                                               precision=settings.precision))
+                                               precision=settings.precision), init=init)
         start = warm.latent
     else:
-        start = generator.initial_latent(batch).to(objective.observation)
+        start = (init if init is not None else generator.initial_latent(batch)).to(objective.observation)
     mean = start.detach().clone().requires_grad_(True)
     basis, log_det = data_aligned_basis(objective, start) if settings.basis == "data" else (None, 0.0)
     shape = start.shape if basis is None else start.flatten(1).shape
@@ -148,7 +161,7 @@ def solve_vi(
             evaluation = repeated.evaluate(w, settings.precision)
             check_finite(evaluation.terms, step)
             expected = evaluation.total.view(batch, k).mean(1)
-            entropy = std.log().flatten(1).sum(1) + log_det + 0.5 * std[0].numel() * (1 + math.log(2 * math.pi))
+            entropy = gaussian_entropy(std, log_det)
             loss = expected - (entropy if settings.entropy else 0)
             optimizer.zero_grad(set_to_none=True)
             loss.sum().backward()
@@ -166,6 +179,12 @@ def solve_vi(
         raise KeyboardInterrupt
     with torch.no_grad():
         std = F.softplus(rho)
+        estimate = None
+        if estimate_elbo:
+            eps = torch.randn((batch, ELBO_DRAWS, *shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
+            draws = (mean[:, None] + offsets(std, eps)).flatten(0, 1)
+            totals = objective.repeated(ELBO_DRAWS).evaluate(draws, "fp32").total.view(batch, ELBO_DRAWS)
+            estimate = (-totals.mean(1) + gaussian_entropy(std, log_det)).float()
         eps = torch.randn((batch, num_samples, *shape[1:]), generator=rng, dtype=start.dtype).to(start.device)
         draws = mean[:, None] + offsets(std, eps)
         images = torch.stack([generator.synthesize(draws[:, i]) for i in range(num_samples)], dim=1)
@@ -174,4 +193,9 @@ def solve_vi(
             std = scale.square().sum(2).sqrt().view(start.shape)
     return VIResult(mean.detach(), std.detach(), images, images.mean(1),
                     images.std(1) if num_samples > 1 else torch.zeros_like(images[:, 0]), history, warm, interrupted,
-                    scale)
+                    scale, estimate)
+
+
+def gaussian_entropy(std: Tensor, log_det: Tensor | float = 0.0) -> Tensor:
+    """Entropy of N(m, A diag(std^2) A^T) per observation, ``log_det`` = log |det A| (0 for A = I)."""
+    return std.log().flatten(1).sum(1) + log_det + 0.5 * std[0].numel() * (1 + math.log(2 * math.pi))

@@ -264,5 +264,15 @@ def test_starts_write_the_ranked_modes(clean_png, tmp_path):
     assert [mode["file"] for mode in record["modes"]] == ["mode_000.png", "mode_001.png", "mode_002.png"]
     assert objectives == sorted(objectives) and record["solver"]["starts"] == 3
     assert (out / "mode_000.png").read_bytes() == (out / "reconstruction.png").read_bytes()
-    refused = invoke(*RUN, "-i", clean_png, "-o", tmp_path / "vi", "--method", "vi", "--starts", "3")
-    assert refused.exit_code == 2 and "--starts is for --method map" in refused.stderr
+
+
+def test_vi_starts_fit_a_mixture_and_record_its_weights(clean_png, tmp_path):
+    out = tmp_path / "vi"
+    result = invoke(*RUN, "-f", "test-topmask", "-i", clean_png, "-o", out, "--simulate", "--method", "vi",
+                    "--starts", "3", "--samples", "6", "--steps", "20")
+    assert result.exit_code == 0, result.output
+    mixture = json.loads((out / "run.json").read_text())["mixture"]
+    assert len(mixture["weights"]) == 3 and sum(mixture["weights"]) == pytest.approx(1, abs=1e-5)
+    assert len(mixture["elbo"]) == 3 and len(mixture["sample_components"]) == 6
+    assert set(mixture["sample_components"]) <= {0, 1, 2}
+    assert len(list(out.glob("sample_*.png"))) == 6

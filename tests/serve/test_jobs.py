@@ -69,7 +69,8 @@ def test_the_command_line_names_the_mask_model_first_and_parses_back():
         "test-maskfile:path=inputs/mask.png,resize=true", "test-blur:sigma=1"]
     assert {"--simulate", "--resize", "--gif"} <= set(words) and words[words.index("--samples") + 1] == "4"
     assert "--starts 4" in Request("toy", (), True, "map", starts=4).command(False)
-    assert "--starts" not in Request("toy", (), True, "vi", starts=4).command(False)
+    assert "--starts 4" in Request("toy", (), True, "vi", starts=4).command(False)
+    assert "--starts" not in Request("toy", (), True, "vi").command(False)
     assert Request("toy", (), False).specs(None) == ["identity"]
     with pytest.raises(UsageError, match="no.*mask-file role|mask-file role and none is installed"):
         Request("toy", (), False).specs("mask.png")

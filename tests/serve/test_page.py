@@ -188,7 +188,7 @@ def test_run_vi_shows_samples_and_the_uncertainty_map(page):
 
 def test_several_starts_show_the_modes_ranked(page):
     _set_steps(page, 20)
-    box = page.locator("input[aria-label='number input for MAP starts']")
+    box = page.locator("input[aria-label='number input for starts']")
     box.fill("3")
     box.press("Enter")
     _run(page, "#invgen-run-map")
