@@ -29,6 +29,9 @@ class Column:
 
 
 CORE_COLUMNS = (Column("rmse", "RMSE", 2, False), Column("psnr", "PSNR", 2, True), Column("ssim", "SSIM", 3, True))
+# posterior methods only: share of ground-truth pixels inside mean ± 2 std (0.95 when calibrated)
+COVERAGE_COLUMNS = (Column("coverage2", "2-std coverage", 3, True),
+                    Column("coverage2_unknown", "2-std coverage (hidden)", 3, True))
 
 
 def _unit(x: Tensor) -> Tensor:

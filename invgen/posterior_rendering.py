@@ -38,6 +38,14 @@ def std_heatmap_png(std: Any, title: str = "posterior std (per pixel)") -> bytes
     return buffer.getvalue()
 
 
+def std_title(calibration: dict[str, Any] | None) -> str:
+    """The heat map's title says whether the std is calibrated, and on what."""
+    if not calibration:
+        return "posterior std (per pixel), not calibrated"
+    return (f"posterior std x {calibration['scale']:.3g}: calibrated to {calibration['target']:.0%} "
+            f"{calibration['k']:g}-std coverage on {calibration['images']} images")
+
+
 def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]:
     """Every image and figure of a VI run for the first observation, rendered in memory (``run.json`` is the
     caller's)."""
@@ -54,7 +62,7 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
         files.update(image_files("map", posterior.map_image[:1]))
     if posterior.mask is not None:
         files.update(image_files("mask", posterior.mask * 2 - 1))
-    files["posterior_std.png"] = std_heatmap_png(posterior.std[0])
+    files["posterior_std.png"] = std_heatmap_png(posterior.std[0], std_title(record.get("calibration")))
     files["samples_grid.png"] = grid_png(posterior.samples[0], min_tile=SAMPLE_TILE)
     panels = [] if posterior.ground_truth is None else [("ground truth", posterior.ground_truth[0])]
     panels.append(("observation", observation_panel(posterior.observation, posterior.image)))

@@ -4,7 +4,7 @@ Python pipelines call :func:`reconstruct_many` (or :func:`prepare` and :meth:`Jo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -15,7 +15,9 @@ from invgen.batch.events import Events
 from invgen.batch.runner import Outcome, RunOptions, run_inputs
 from invgen.batch.sharding import Shard, detect_shard
 from invgen.batch.store import RunStore
+from invgen.calibration import objective_identity, resolve_calibration
 from invgen.components import check_specs
+from invgen.errors import UsageError
 from invgen.interfaces import Generator, Loss, Prior
 from invgen.problem import Setup, build_setup, check_terms, preset_for, resolve_device
 from invgen.solvers.map import MAPSettings
@@ -71,10 +73,23 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
         local = part.local_rank if str(device) == "auto" else None
         target = resolve_device(f"cuda:{local}" if local is not None and torch.cuda.is_available() else device, tf32)
         setup = build_setup(generator, losses, priors, preset, target, method)
+        if options.calibrate is not None:
+            options = replace(options, calibration=_calibration(options, generator, setup, settings))
     except BaseException:
         store.release()
         raise
     return Job(items, mine, part, single, store, setup, settings, options, resume)
+
+
+def _calibration(options: RunOptions, generator: str | Generator, setup: Setup,
+                 settings: MAPSettings | VISettings):  # noqa: ANN202 - a Calibration
+    if not isinstance(settings, VISettings):
+        raise UsageError("--calibrate scales a posterior's std map: it is for --method vi")
+    if not isinstance(generator, str):
+        raise UsageError("calibrations are keyed by the generator's spec: pass the generator by name")
+    terms = setup.terms
+    objective = objective_identity(terms.losses, terms.priors, terms.tie_layers, settings.basis)
+    return resolve_calibration(options.calibrate, generator, list(options.forward), objective)
 
 
 def reconstruct_many(input: str | Path, output: str | Path, generator: str | Generator,

@@ -24,7 +24,7 @@ from invgen.evaluation.parts import load_part, part_key, save_part
 from invgen.evaluation.runner import (Budget, Outcome, baseline_applies, observations, run_baseline,
                                       run_generator_method)
 from invgen.io import IMAGE_SUFFIXES, load_image
-from invgen.metrics import Column
+from invgen.metrics import COVERAGE_COLUMNS, Column
 from invgen.plugins import registry
 from invgen.records import Method, Task
 
@@ -97,7 +97,7 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
     """
     progress = progress or Progress()
     model = build_generator(experiment.generator)
-    clean = _subset(load_images(experiment.data, model.image_shape), experiment.limit)
+    clean = evenly_spaced(load_images(experiment.data, model.image_shape), experiment.limit)
     metrics = build_metrics()
     store = _Parts(output, clean, resume, {"generator": experiment.generator, "data": experiment.data,
                                           "limit": experiment.limit, "budget": experiment.budget.__dict__})
@@ -124,7 +124,8 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
             outcomes.append(outcome)
         files[f"figure_{task.name.replace('|', '_').replace(':', '-')}.png"] = report.figure_png(
             task.name, clean, observed, outcomes, command)
-    columns = metric_columns()
+    columns = metric_columns() + tuple(column for column in COVERAGE_COLUMNS
+                                       if any(column.key in outcome.metrics for outcome in outcomes))
     rows = report.summary_rows(outcomes, columns)
     changes = paired_changes(outcomes, columns) if experiment.ablation else None
     files["results.csv"] = report.csv_text(rows, columns).encode()
@@ -155,7 +156,7 @@ class _Parts:
         return outcome
 
 
-def _subset(images: Tensor, limit: int | None) -> Tensor:
+def evenly_spaced(images: Tensor, limit: int | None) -> Tensor:
     """``limit`` images at evenly spaced positions (class-sorted sets stay balanced), or all of them."""
     if limit is None or limit >= len(images):
         return images

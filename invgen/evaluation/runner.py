@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -10,6 +11,7 @@ import torch
 from torch import Tensor
 
 from invgen import baselines
+from invgen.calibration import coverage_scores
 from invgen.components import build_forward
 from invgen.evaluation.methods import generator_values
 from invgen.forward import chain
@@ -18,6 +20,7 @@ from invgen.plugins import registry
 from invgen.problem import build_setup
 from invgen.records import Method, Task
 from invgen.registry import instantiate
+from invgen.results import Posterior
 from invgen.solving import solve
 from invgen.solvers.map import MAPSettings
 from invgen.solvers.vi import VISettings
@@ -91,11 +94,13 @@ def observations(task: Task, clean: Tensor, seed: int) -> tuple[Tensor, dict[int
 def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean: Tensor, observed: Tensor,
                          groups: dict[int, list[int]], budget: Budget, metrics: Mapping[str, MetricFunction],
                          on_batch: Callable[[int], None], device: str | torch.device = "cpu") -> Outcome:
-    """Every image reconstructed by ``chosen`` (in batches of ``budget.batch`` that share a mask), then scored."""
+    """Every image reconstructed by ``chosen`` (in batches of ``budget.batch`` that share a mask), then scored;
+    a posterior method is also scored by the coverage of its std map (:func:`~invgen.calibration.coverage_scores`)."""
     setup = build_setup(method_generator(generator_spec, chosen), chosen.losses, chosen.priors, chosen.preset,
                         device)
     settings = budget.settings(chosen)
     reconstructions = torch.empty_like(clean)
+    covered: dict[str, list[float]] = {}
     started = time.perf_counter()
     for indices in groups.values():
         for start in range(0, len(indices), budget.batch):
@@ -104,9 +109,16 @@ def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean:
             if result.interrupted:  # a truncated solve is no result: stop before it is saved as a finished part
                 raise KeyboardInterrupt
             reconstructions[chunk] = result.image.clamp(-1, 1)
+            if isinstance(result, Posterior):
+                for name, values in coverage_scores(result.image, result.std, clean[chunk], result.mask).items():
+                    covered.setdefault(name, [math.nan] * len(clean))
+                    for index, value in zip(chunk, values):
+                        covered[name][index] = value
             on_batch(len(chunk))
     seconds = (time.perf_counter() - started) / len(clean)
-    return _outcome(task, chosen.name, reconstructions, clean, seconds, metrics)
+    outcome = _outcome(task, chosen.name, reconstructions, clean, seconds, metrics)
+    outcome.metrics.update(covered)
+    return outcome
 
 
 def baseline_applies(name: str, task: Task, shape: tuple[int, ...]) -> bool:

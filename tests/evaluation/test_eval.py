@@ -107,3 +107,18 @@ def test_mean_and_standard_error_match_numpy():
     mean, se = mean_se(values)
     assert mean == pytest.approx(np.mean(values))
     assert se == pytest.approx(np.std(values, ddof=1) / math.sqrt(len(values)))
+
+
+def test_posterior_methods_are_scored_by_the_coverage_of_their_std_map(images, tmp_path, fake_manager):
+    fake_manager.registry.add_method("post", losses=["test-sse"], priors=["test-norm:weight=0.01"], vi=True,
+                                     plugin="fakes")
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(create_app(), [
+        "eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-topmask", "-m", "post", "-m", "pixel",
+        "--steps", "5", "--batch", "4", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {row["method"]: row for row in json.loads((out / "results.json").read_text())["summary"]}
+    assert 0 <= rows["post"]["coverage2"] <= 1 and 0 <= rows["post"]["coverage2_unknown"] <= 1
+    assert "coverage2" not in rows["pixel"]
+    assert "2-std coverage (hidden)" in (out / "results.md").read_text()
