@@ -54,6 +54,19 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named objective: default loss and prior specs, and whether one w is shared by all layers."""
+
+    name: str
+    losses: tuple[str, ...]
+    priors: tuple[str, ...]
+    summary: str = ""
+    tie_layers: bool = False
+    plugin: str = ""
+    default_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Method:
     """A reconstruction method that uses the generator: a preset or explicit terms, W or W+, MAP or VI.
 

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from invgen.errors import SpecError, UserError
 from invgen.params import Param, SpecRecord, resolve
-from invgen.records import Ablation, Baseline, Factory, Method, Metric, Task, load_attr
+from invgen.preset_files import is_preset_file, load_preset_file
+from invgen.records import Ablation, Baseline, Factory, Method, Metric, Preset, Task, load_attr
 from invgen.spec import parse_spec
 
 KIND_TITLES = {
@@ -55,19 +56,6 @@ class ComponentInfo:
 
     def title(self) -> str:
         return f"{KIND_TITLES[self.kind]} {self.name!r}"
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named objective: default loss and prior specs, and whether one w is shared by all layers."""
-
-    name: str
-    losses: tuple[str, ...]
-    priors: tuple[str, ...]
-    summary: str = ""
-    tie_layers: bool = False
-    plugin: str = ""
-    default_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,8 +183,11 @@ class Registry:
                                             tuple(default_for)))
 
     def preset(self, name: str) -> Preset:
+        """A registered preset, or a preset file (``*.json``, :mod:`invgen.preset_files`)."""
         if name in self.presets:
             return self.presets[name]
+        if is_preset_file(name):
+            return load_preset_file(name)
         known = ", ".join(sorted(self.presets)) or "none (install invgen-losses)"
         raise SpecError(f"unknown preset {name!r} (known presets: {known})")
 

@@ -3,19 +3,27 @@ decides a method's numbers whatever it is called (so that equal objectives share
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from invgen.errors import SpecError
 from invgen.plugins import registry
+from invgen.preset_files import is_preset_file
 from invgen.problem import select_terms
 from invgen.records import Ablation, Method
 
 
 def method(name: str) -> Method:
-    """A registered generator method; a one-line error lists methods and baselines otherwise."""
+    """A registered generator method, else MAP with a registered preset or a preset file (``*.json``); a
+    one-line error lists methods and baselines otherwise."""
     found = registry()
     if name in found.methods:
         return found.methods[name]
+    if name in found.presets:  # any preset: MAP with its terms
+        return Method.of(name, f"MAP with the {name} preset", preset=name)
+    if is_preset_file(name):  # a preset file (from `invgen tune`): MAP with its terms, named by the file
+        found.preset(name)
+        return Method.of(Path(name).stem, f"preset file {name}", preset=name)
     known = ", ".join([*found.methods, *found.baselines]) or "none registered"
     raise SpecError(f"unknown method {name!r} (choose from {known})")
 
