@@ -23,6 +23,7 @@ from invgen.batch.inputs import InputItem
 from invgen.batch.store import RunStore
 from invgen.components import build_forward
 from invgen.atomic import write_files
+from invgen.domain import domain_report, reference_fits, warning_text
 from invgen.errors import OutputError, UserError
 from invgen.forward import chain
 from invgen.io import grey16_bytes, load_input, png_bytes
@@ -59,6 +60,9 @@ class RunOptions:
     window: Any = None
     gif: bool = False
     consistency: str = "none"
+    calibrate: str | Path | None = None  # VI: "auto" (the stored calibration) or a calibration file (a Path)
+    calibration: Any = None  # what ``calibrate`` resolved to (:class:`~invgen.calibration.Calibration`), by prepare
+    domain_check: bool = True  # compare each fit with the generator's on its own images (:mod:`invgen.domain`)
 
 
 @dataclass
@@ -156,6 +160,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                             if options.gif else None)
                 result = solve(problem, settings, callback=_callback(events, recorder),
                                consistency=options.consistency)
+            if options.calibration is not None and isinstance(result, Posterior):
+                result.std = result.std * options.calibration.scale
         except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
             for entry in loaded:
                 fail(entry.item, error, entry.seconds + (time.perf_counter() - began) / len(loaded))
@@ -163,11 +169,17 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
         solve_seconds = (time.perf_counter() - began) / len(loaded)
         warnings: list[str] = []
         baselines = _optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
+        domain = _optional(lambda: _domain_reports(result, problem, setup, settings, specs), warnings,
+                           "domain check") if options.domain_check and not result.interrupted else None
         for index, entry in enumerate(loaded):
             try:
                 one = pick(result, index)
                 record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
                                     solve_seconds, problem.forward.noise_std)
+                if domain is not None:
+                    record["domain"] = domain[index]
+                    if domain[index]["out_of_domain"]:
+                        record["warnings"] = [*record.get("warnings", []), warning_text(domain[index])]
                 frames = None if recorder is None else recorder.frames_of(index)
                 _write_or_keep(store, entry.item.name, render(one, record, options, frames))
             except Exception as error:  # noqa: BLE001 - a failed write fails this input only
@@ -180,6 +192,29 @@ def _solve_batch(items: list[InputItem], specs: list[str], setup: Setup, setting
                 "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
                 "metrics": {k: v[0] for k, v in one.metrics.items()}})
     return result.interrupted or bool(stops)
+
+
+def _domain_reports(result: RunResult, problem: Any, setup: Setup, settings: MAPSettings | VISettings,
+                    specs: list[str]) -> list[dict[str, Any]] | None:
+    """Per observation, its fit against the generator's on its own images (MAP fits: VI's warm start)."""
+    if isinstance(settings, VISettings):
+        if result.map_prediction is None:
+            return None
+        prediction = result.map_prediction
+        settings = MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
+                               precision=settings.precision)
+    elif result.raw_image is not None:  # a consistency step fits by construction: judge the generator's output
+        with torch.no_grad():
+            prediction = problem.forward(result.raw_image.to(problem.device)).cpu()
+    else:
+        prediction = result.prediction
+    terms = setup.terms
+    objective = {"losses": sorted(map(str, terms.losses)), "priors": sorted(map(str, terms.priors)),
+                 "tie_layers": settings.tie_layers or terms.tie_layers}
+    references = reference_fits(setup, specs, settings, objective)
+    if references is None:
+        return None
+    return [domain_report(fit, references) for fit in fit_db(prediction, result.observation, result.mask)]
 
 
 def _write_or_keep(store: RunStore, name: str, files: dict[str, bytes]) -> None:
@@ -256,6 +291,7 @@ def run_record(result: RunResult, entry: _Loaded, options: RunOptions, baselines
         "fit": observation_fit(result, noise_std),
         **_modes(result),
         **_mixture(result),
+        **_calibration(options),
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},
@@ -285,6 +321,16 @@ def _modes(result: RunResult) -> dict[str, Any]:
     return {"modes": [{"file": f"mode_{rank:03d}.png", "objective": round(float(objective), 6),
                        "fit_db": round(fit, 3) if math.isfinite(fit) else None}
                       for rank, (objective, fit) in enumerate(zip(result.mode_objectives[0].tolist(), fits))]}
+
+
+def _calibration(options: RunOptions) -> dict[str, Any]:
+    """With --calibrate: the scale applied to the std map and what it was fitted on."""
+    chosen = options.calibration
+    if chosen is None:
+        return {}
+    return {"calibration": {"scale": chosen.scale, "k": chosen.k, "target": chosen.target, "images": chosen.images,
+                            "data": chosen.data, "coverage_before": chosen.coverage_before,
+                            "coverage_after": chosen.coverage_after, "region": chosen.region}}
 
 
 def _mixture(result: RunResult) -> dict[str, Any]:

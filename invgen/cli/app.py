@@ -28,12 +28,14 @@ def _global_options(
 
 def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
+    from invgen.cli.calibrate import calibrate
     from invgen.cli.corrupt import corrupt
     from invgen.cli.evaluate import evaluate
     from invgen.cli.index import index_app
     from invgen.cli.listing import list_components, list_plugins
     from invgen.cli.run import run
     from invgen.cli.serve import serve
+    from invgen.cli.tune import tune
     from invgen.cli.weights import weights_app
     from invgen.plugins import manager
 
@@ -48,6 +50,8 @@ def create_app() -> typer.Typer:
     app.command("run")(run)
     app.command("corrupt")(corrupt)
     app.command("eval")(evaluate)
+    app.command("calibrate")(calibrate)
+    app.command("tune")(tune)
     app.command("list")(list_components)
     app.command("plugins")(list_plugins)
     app.command("serve")(serve)

@@ -63,6 +63,16 @@ def run(
                                                                  "pixels kept exactly), project (x + A⁺(y - Ax), "
                                                                  "e.g. area down-sampling) or none; the generator's "
                                                                  "own output is kept as reconstruction_raw.png."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="VI: scale the std map by the calibration `invgen "
+                                                              "calibrate` stored for this generator, forward "
+                                                              "chain and objective."),
+    calibration: Optional[Path] = typer.Option(None, "--calibration", help="VI: scale the std map by this "
+                                                                           "calibration file (implies "
+                                                                           "--calibrate)."),
+    domain_check: bool = typer.Option(True, "--domain-check/--no-domain-check",
+                                      help="Compare each fit to the observation with the generator's on its own "
+                                           "images (measured once per chain and settings, then cached) and warn "
+                                           "when the input looks out of its domain."),
     gif: bool = typer.Option(False, "--gif", help="Also write optimisation.gif: the reconstruction every few steps "
                                                   "(about 50 frames), then the result."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
@@ -89,7 +99,9 @@ def run(
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples,
                                starts=starts))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
-                             None if window is None else Window.parse(window), gif, consistency)
+                             None if window is None else Window.parse(window), gif, consistency,
+                             calibration if calibration is not None else "auto" if calibrate else None,
+                             domain_check=domain_check)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
                       device, tf32)
         single = job.single

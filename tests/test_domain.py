@@ -1,0 +1,60 @@
+"""The out-of-domain check: a fit compared with the generator's own, measured once and cached."""
+
+import json
+
+import numpy as np
+import torch
+
+import invgen
+from invgen.domain import MARGIN_DB, domain_report
+from invgen.io import save_image
+from invgen.plugins import registry
+from invgen.testing.cli import invoke
+
+
+def test_a_fit_far_below_the_generators_own_is_out_of_domain():
+    inside = domain_report(30.0, [33.0, 35.0, 40.0, 31.0])
+    assert inside["gap_db"] == 1.0 and inside["out_of_domain"] is False
+    outside = domain_report(31.0 - MARGIN_DB - 0.1, [33.0, 35.0, 40.0, 31.0])
+    assert outside["out_of_domain"] is True and outside["in_domain_db"] == [31.0, 33.0, 35.0, 40.0]
+    assert domain_report(float("inf"), [float("inf")])["out_of_domain"] is False  # exact fits both
+
+
+def test_run_records_the_domain_check_and_measures_the_reference_once(tmp_path, fake_manager, monkeypatch):
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    generator = invgen.generator("toy:size=16,layers=2")
+    save_image(tmp_path / "in.png", generator(generator.map(torch.randn(1, 8, generator=torch.Generator()
+                                                                        .manual_seed(2)))))
+    command = ("run", "-g", "toy:size=16,layers=2", "--loss", "test-sse", "-f", "test-down", "-i", tmp_path / "in.png",
+               "--simulate", "--steps", "20", "--lr", "0.1")
+    first = invoke(*command, "-o", tmp_path / "a")
+    assert first.exit_code == 0, first.output
+    domain = json.loads((tmp_path / "a" / "run.json").read_text())["domain"]
+    assert len(domain["in_domain_db"]) == 4 and domain["out_of_domain"] in (True, False)
+    cached = list((tmp_path / "home" / "domain").glob("*.json"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    assert invoke(*command, "-o", tmp_path / "b").exit_code == 0
+    assert cached[0].stat().st_mtime_ns == stamp  # reused, not measured again
+    skipped = invoke(*command, "-o", tmp_path / "c", "--no-domain-check")
+    assert skipped.exit_code == 0 and "domain" not in json.loads((tmp_path / "c" / "run.json").read_text())
+
+
+def test_a_face_given_to_the_digit_model_is_flagged_and_a_digit_is_not(tmp_path, monkeypatch):
+    """Real images: an LFW face (scikit-image) and a held-out digit, at x4 super-resolution."""
+    from PIL import Image
+    from skimage import data
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    face = data.lfw_subset()[0]  # 25x25 grey in [0, 1]
+    Image.fromarray((np.asarray(face) * 255).astype(np.uint8)).resize((32, 32)).save(tmp_path / "face.png")
+    digit = registry().examples["mnist-digit3"].path
+    reports = {}
+    for name, path in (("face", tmp_path / "face.png"), ("digit", digit)):
+        result = invoke("run", "-g", "stylegan2-mnist32", "-f", "downsample:factor=4", "-i", path, "--simulate",
+                        "--steps", "100", "-o", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        reports[name] = json.loads((tmp_path / name / "run.json").read_text())
+    assert reports["face"]["domain"]["out_of_domain"] is True
+    assert any("out of the generator's domain" in w for w in reports["face"]["warnings"])
+    assert reports["digit"]["domain"]["out_of_domain"] is False and "warnings" not in reports["digit"]
