@@ -24,6 +24,7 @@ from torch import Tensor
 
 from invgen.atomic import write_atomic
 from invgen.errors import InputError, UsageError
+from invgen.kind_files import read_kind_file
 from invgen.weights import home
 
 TARGET = 0.95
@@ -123,14 +124,7 @@ def save_calibration(calibration: Calibration, path: Path | None = None) -> Path
 
 def load_calibration(path: Path) -> Calibration:
     """A calibration file, checked; a one-line error names the file and what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such calibration file (make one with `invgen calibrate`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not a calibration file ({type(error).__name__})") from None
-    if not isinstance(data, dict) or data.pop("kind", None) != "invgen-calibration":
-        raise InputError(f"{path}: not a calibration file made by `invgen calibrate`")
+    data = read_kind_file(path, "invgen-calibration", "calibration file", "invgen calibrate")
     try:
         calibration = Calibration(**{**data, "forward": tuple(data["forward"]), "fit_db": tuple(data["fit_db"])})
     except (TypeError, KeyError) as error:

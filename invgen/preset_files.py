@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from invgen.errors import InputError
+from invgen.kind_files import read_kind_file
 from invgen.records import Preset
 
 SUFFIX = ".json"
@@ -29,14 +30,7 @@ def preset_file_text(name: str, losses: Sequence[str], priors: Sequence[str], ti
 
 def load_preset_file(path: str | Path) -> Preset:
     """The preset in ``path``, checked for shape (its specs are checked where they are used)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such preset file (make one with `invgen tune`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not a preset file ({type(error).__name__})") from None
-    if not isinstance(data, dict) or data.get("kind") != "invgen-preset":
-        raise InputError(f"{path}: not a preset file (no \"kind\": \"invgen-preset\")")
+    data = read_kind_file(path, "invgen-preset", "preset file", "invgen tune")
     losses, priors = data.get("losses"), data.get("priors", [])
     if not (isinstance(losses, list) and isinstance(priors, list)
             and all(isinstance(spec, str) for spec in [*losses, *priors]) and losses):

@@ -10,7 +10,7 @@ The classifier (scripts/digit_classifier.py) is trained on the training split on
 chunks of ``--chunk``; each finished chunk is saved (``chunk-NNN.json``) and a rerun skips it, so an
 interrupted run continues where it stopped. Prints the summary as a markdown table and writes summary.json.
 
-Run: .venv/bin/python scripts/modes_experiment.py --task sr4 --starts 10 --out docs/results/modes500/sr4
+Run: .venv/bin/python scripts/modes_experiment.py --task sr4 --starts 10 --limit 200 --out docs/results/modes/sr4
 """
 
 from __future__ import annotations

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The runs behind docs/results.md "Several modes, calibration and tuned weights", in order. Each script saves
 # its finished chunks (or parts) and skips them when rerun, so an interrupted run continues where it stopped.
-# Run from the project's root after `make install`. About 2 hours on 2 CPU cores.
+# Run from the project's root after `make install`. About 90 minutes on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 INVGEN=.venv/bin/invgen
-OUT=docs/results/modes500
+OUT=docs/results/modes
 CENTER40="center-mask:fraction=0.4"
 
-# 1. x4 super-resolution, 10 MAP starts per digit, all 500 held-out digits (default MAP preset: pixel)
-$PY scripts/modes_experiment.py --task sr4 --starts 10 --out $OUT/sr4
+# 1. x4 super-resolution, 10 MAP starts per digit, 200 held-out digits (20 per class; default MAP preset: pixel)
+$PY scripts/modes_experiment.py --task sr4 --starts 10 --limit 200 --out $OUT/sr4
 
 # 2. calibrations of the default VI posterior (bayes preset), fitted on 50 training digits each
 for forward in downsample:factor=4 "$CENTER40"; do
