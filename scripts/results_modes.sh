@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The runs behind docs/results.md "Several modes, calibration and tuned weights", in order. Each script saves
 # its finished chunks (or parts) and skips them when rerun, so an interrupted run continues where it stopped.
-# Run from the project's root after `make install`. About 90 minutes on 2 CPU cores.
+# Run from the project's root after `make install`. About 2 hours on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -19,18 +19,18 @@ for forward in downsample:factor=4 "$CENTER40"; do
         --limit 50 --steps 100 --map-steps 100 --precision bf16 -o $OUT/calibration-$name.json
 done
 
-# 3. coverage of the VI posterior on 200 held-out digits, before and after calibration
-$PY scripts/modes_experiment.py --task sr4 --method vi --starts 1 --limit 200 \
+# 3. coverage of the VI posterior on 100 held-out digits, before and after calibration
+$PY scripts/modes_experiment.py --task sr4 --method vi --starts 1 --limit 100 \
     --calibration $OUT/calibration-sr4.json --out $OUT/vi-sr4
-$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 1 --limit 200 \
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 1 --limit 100 \
     --calibration $OUT/calibration-center40.json --out $OUT/vi-center40
 
-# 4. tuned weights for the embedded model (training digits), then checked on 200 held-out digits
+# 4. tuned weights for the embedded model (training digits), then checked on 100 held-out digits
 [ -f $OUT/mnist32-tuned.json ] || $INVGEN tune -g stylegan2-mnist32 -t sr4 -t inpaint-large --data mnist5k-train \
     --limit 30 --base brgm-pixel --steps 100 --batch 50 --precision bf16 -o $OUT/mnist32-tuned.json
-$INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --limit 200 -t sr4 -t inpaint-large \
+$INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --limit 100 -t sr4 -t inpaint-large \
     -m $OUT/mnist32-tuned.json -m brgm-pixel -m pixel --steps 100 --batch 50 --precision bf16 --resume \
     --output $OUT/tuned-eval
 
-# 5. a VI mixture over 4 starts, centre mask 40%, 100 held-out digits: do its samples show the true digit?
-$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 100 --out $OUT/vi-mixture-center40
+# 5. a VI mixture over 4 starts, centre mask 40%, 50 held-out digits: do its samples show the true digit?
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 50 --out $OUT/vi-mixture-center40

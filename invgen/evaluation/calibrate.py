@@ -8,6 +8,7 @@ observation is kept too: it is what the generator achieves on in-domain images.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 import torch
@@ -47,16 +48,21 @@ def calibrate(generator: str, forward: Sequence[str], data: str, settings: VISet
     every = torch.cat(found)
     scale = fit_scale(every, target)
     terms = setup.terms
-    finite = torch.tensor([value for value in fits if value != float("inf")] or [float("inf")])
     return Calibration(
         generator, tuple(forward), objective_identity(terms.losses, terms.priors, terms.tie_layers, settings.basis),
         scale, k, target, len(clean), region, round((every <= 1).double().mean().item(), 4),
-        round((every <= scale).double().mean().item(), 4),
-        tuple(round(v, 3) for v in torch.quantile(finite.double(), torch.tensor([0.05, 0.5, 0.95],
-                                                                                 dtype=torch.float64)).tolist()),
-        data, {"limit": limit, "preset": terms.preset, "steps": settings.steps, "map_steps": settings.map_steps,
+        round((every <= scale).double().mean().item(), 4), _quantiles(fits), data, {"limit": limit, "preset": terms.preset, "steps": settings.steps, "map_steps": settings.map_steps,
                "samples": settings.samples, "starts": settings.starts, "precision": settings.precision,
                "seed": settings.seed})
+
+
+def _quantiles(fits: list[float]) -> tuple[float, ...]:
+    """5%, 50% and 95% of the fits (dB); exact fits (infinite dB) count as the largest."""
+    values = torch.tensor(fits, dtype=torch.float64).nan_to_num(posinf=math.inf)
+    finite_max = values[values.isfinite()].max().item() if values.isfinite().any() else 200.0
+    clipped = values.clamp(max=finite_max)
+    return tuple(round(v, 3) for v in torch.quantile(clipped, torch.tensor([0.05, 0.5, 0.95],
+                                                                           dtype=torch.float64)).tolist())
 
 
 def _hidden(mask: Tensor | None, shape: torch.Size) -> Tensor | None:

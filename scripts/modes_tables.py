@@ -1,0 +1,99 @@
+"""The tables of docs/results.md "Several modes, calibration and tuned weights", from the files
+scripts/results_modes.sh leaves in docs/results/modes (summary.json of each experiment, the calibrations,
+the tuned preset and the evaluation of it). Run: .venv/bin/python scripts/modes_tables.py docs/results/modes
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def modes_table(folder: Path) -> list[str]:
+    s = json.loads((folder / "sr4" / "summary.json").read_text())
+    return [
+        f"| x4 SR, {s['digits']} held-out digits, 10 starts | value | goal |", "|---|---|---|",
+        f"| top mode is the true digit | {percent(s['top_mode_correct'])} | |",
+        f"| true digit among the 10 modes | {percent(s['true_class_among_modes'])} | >= 95% |",
+        f"| distinct digits among the modes (mean) | {s['distinct_classes_per_digit']:.2f} | |",
+        f"| top mode PSNR, generator output | {s['top_psnr_raw']:.2f} dB | |",
+        f"| top mode PSNR after `--consistency project` | {s['top_psnr']:.2f} dB | >= bicubic + 3 dB |",
+        f"| bicubic PSNR | {s['bicubic_psnr']:.2f} dB | |",
+        f"| best of the 10 modes PSNR (oracle choice) | {s['best_mode_psnr']:.2f} dB | |",
+        f"| fit of f(top mode) to the observation, raw / projected | {s['fit_raw_db']:.1f} / {s['fit_db']:.1f} dB "
+        "| >= 40 dB |",
+    ]
+
+
+def coverage_table(folder: Path) -> list[str]:
+    rows = ["| task | digits | calibration scale (fitted on) | 2-std coverage before | after | "
+            "mean PSNR of the posterior mean |", "|---|---|---|---|---|---|"]
+    for name, title, calibration in (("vi-sr4", "x4 SR (all pixels)", "calibration-sr4.json"),
+                                     ("vi-center40", "centre mask 40% (hidden pixels)", "calibration-center40.json")):
+        s = json.loads((folder / name / "summary.json").read_text())
+        c = json.loads((folder / calibration).read_text())
+        region = "unknown_" if "coverage2_unknown_raw" in s else ""
+        rows.append(f"| {title} | {s['digits']} | x{c['scale']:.2f} ({c['images']} training digits) | "
+                    f"{percent(s[f'coverage2_{region}raw'])} | {percent(s[f'coverage2_{region}calibrated'])} | "
+                    f"{s['mean_psnr']:.2f} dB |")
+    return rows
+
+
+def records(folder: Path) -> dict[int, dict]:
+    """Every digit's record of one experiment, by held-out index."""
+    return {r["index"]: r for path in sorted(folder.glob("chunk-*.json")) for r in json.loads(path.read_text())["records"]}
+
+
+def mixture_table(folder: Path) -> list[str]:
+    """One Gaussian against the mixture, on the digits both were run on."""
+    mixture, single = records(folder / "vi-mixture-center40"), records(folder / "vi-center40")
+    common = sorted(set(mixture) & set(single))
+    if not common:
+        raise FileNotFoundError(None, None, str(folder / "vi-mixture-center40"))
+    rows = [f"| centre mask 40%, VI, the same {len(common)} held-out digits | true digit among the 8 samples | "
+            "majority of samples correct | distinct digits among the samples | components with >= 1 sample |",
+            "|---|---|---|---|---|"]
+    for title, chosen in (("one Gaussian", single), ("mixture over 4 starts", mixture)):
+        shown = [chosen[i] for i in common]
+        among = sum(r["label"] in r["sample_classes"] for r in shown) / len(shown)
+        majority = sum(max(set(r["sample_classes"]), key=r["sample_classes"].count) == r["label"]
+                       for r in shown) / len(shown)
+        distinct = sum(len(set(r["sample_classes"])) for r in shown) / len(shown)
+        used = (f"{sum(len(set(r['components'])) for r in shown) / len(shown):.2f}"
+                if shown[0].get("components") else "1")
+        rows.append(f"| {title} | {percent(among)} | {percent(majority)} | {distinct:.2f} | {used} |")
+    return rows
+
+
+def tuned_table(folder: Path) -> list[str]:
+    preset = json.loads((folder / "mnist32-tuned.json").read_text())
+    tuned = preset["tuned"]
+    rows = [f"Tuned on {tuned['images']} training digits ({', '.join(tuned['tasks'])}; {tuned['settings_evaluated']} "
+            f"settings): factors {tuned['factors']} on {tuned['base']}, training PSNR "
+            f"{tuned['score']['mean']:.2f} dB against {tuned['base_score']['mean']:.2f} dB with the paper's weights.",
+            "", "Held-out digits:", ""]
+    results = json.loads((folder / "tuned-eval" / "results.json").read_text())["summary"]
+    rows += ["| task | method | n | PSNR | SSIM | LPIPS |", "|---|---|---|---|---|---|"]
+    for row in results:
+        lpips = f"{row['lpips']:.3f} ± {row['lpips_se']:.3f}" if "lpips" in row else "n/a"
+        rows.append(f"| {row['task']} | {row['method']} | {row['n']} | {row['psnr']:.2f} ± {row['psnr_se']:.2f} | "
+                    f"{row['ssim']:.3f} ± {row['ssim_se']:.3f} | {lpips} |")
+    return rows
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/modes")
+    for make in (modes_table, coverage_table, mixture_table, tuned_table):
+        try:
+            print("\n".join(make(folder)) + "\n")
+        except FileNotFoundError as error:
+            print(f"({make.__name__}: {error.filename} is not there yet)\n")
+
+
+if __name__ == "__main__":
+    main()
