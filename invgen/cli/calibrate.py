@@ -60,8 +60,9 @@ def calibrate(
         if output is not None:
             save_calibration(found, output)
         Console().print(
-            f"std scale {found.scale:.4g}: {found.k:g}-std coverage of the {found.region} pixels of {found.images} "
-            f"images {found.coverage_before:.1%} -> {found.coverage_after:.1%} (target {found.target:.0%}); "
+            f"std scale {found.scale:.4g}: {found.k:g}-std coverage of "
+            f"{'all' if found.region == 'all' else 'the ' + found.region} pixels of {found.images} images "
+            f"{found.coverage_before:.1%} -> {found.coverage_after:.1%} (target {found.target:.0%}); "
             f"in-domain fit to the observation {found.fit_db[1]:.1f} dB (median)\n"
             f"saved as {stored}" + (f" and {output}" if output is not None else "") +
             "; apply with `invgen run --method vi --calibrate` (same generator, forward chain and objective)")
