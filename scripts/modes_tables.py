@@ -50,15 +50,17 @@ def records(folder: Path) -> dict[int, dict]:
 
 
 def mixture_table(folder: Path) -> list[str]:
-    """One Gaussian against the mixture, on the digits both were run on."""
-    mixture, single = records(folder / "vi-mixture-center40"), records(folder / "vi-center40")
-    common = sorted(set(mixture) & set(single))
+    """One Gaussian against the mixture, on the same digits."""
+    runs = (("one Gaussian (bayes preset)", "vi-center40-50"), ("mixture over 4 starts (bayes)", "vi-mixture-center40"),
+            ("mixture over 4 starts, pixel sigma 0.05", "vi-mixture-center40-sigma005"))
+    found = {title: records(folder / name) for title, name in runs}
+    common = sorted(set.intersection(*(set(chosen) for chosen in found.values())))
     if not common:
-        raise FileNotFoundError(None, None, str(folder / "vi-mixture-center40"))
-    rows = [f"| centre mask 40%, VI, the same {len(common)} held-out digits | true digit among the 8 samples | "
-            "majority of samples correct | distinct digits among the samples | components with >= 1 sample |",
+        raise FileNotFoundError(None, None, str(folder / runs[-1][1]))
+    rows = [f"| centre mask 40%, VI, {len(common)} held-out digits | true digit among the 8 samples | "
+            "majority of samples correct | distinct digits among the samples | components drawn from |",
             "|---|---|---|---|---|"]
-    for title, chosen in (("one Gaussian", single), ("mixture over 4 starts", mixture)):
+    for title, chosen in found.items():
         shown = [chosen[i] for i in common]
         among = sum(r["label"] in r["sample_classes"] for r in shown) / len(shown)
         majority = sum(max(set(r["sample_classes"]), key=r["sample_classes"].count) == r["label"]
@@ -67,6 +69,17 @@ def mixture_table(folder: Path) -> list[str]:
         used = (f"{sum(len(set(r['components'])) for r in shown) / len(shown):.2f}"
                 if shown[0].get("components") else "1")
         rows.append(f"| {title} | {percent(among)} | {percent(majority)} | {distinct:.2f} | {used} |")
+    return rows
+
+
+def domain_table(folder: Path) -> list[str]:
+    summary = json.loads((folder.parent / "domain" / "summary.json").read_text())
+    rows = ["| task / inputs | flagged out of domain | median fit to the observation | gap to the worst in-domain "
+            "reference (5% / 50% / 95%) | in-domain references |", "|---|---|---|---|---|"]
+    for name, s in summary.items():
+        gaps = " / ".join(f"{v:+.1f}" for v in s["gap_db_quantiles_5_50_95"])
+        rows.append(f"| {name} | {s['flagged']} of {s['inputs']} | {s['fit_db_median']:.1f} dB | {gaps} dB | "
+                    f"{', '.join(f'{v:.1f}' for v in s['in_domain_db'])} dB |")
     return rows
 
 
@@ -88,7 +101,7 @@ def tuned_table(folder: Path) -> list[str]:
 
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/modes")
-    for make in (modes_table, coverage_table, mixture_table, tuned_table):
+    for make in (modes_table, coverage_table, mixture_table, tuned_table, domain_table):
         try:
             print("\n".join(make(folder)) + "\n")
         except FileNotFoundError as error:

@@ -33,4 +33,11 @@ $INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --limit 100 -t sr4 -t i
     --output $OUT/tuned-eval
 
 # 5. a VI mixture over 4 starts, centre mask 40%, 50 held-out digits: do its samples show the true digit?
+#    (against one Gaussian on the same digits; and the mixture with a less sharp likelihood, sigma 0.05)
 $PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 50 --out $OUT/vi-mixture-center40
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 1 --limit 50 --out $OUT/vi-center40-50
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 50 \
+    --preset $OUT/bayes-sigma005.json --out $OUT/vi-mixture-center40-sigma005
+
+# 6. the out-of-domain check: LFW faces and held-out digits given to the digit model
+$PY scripts/domain_experiment.py --out docs/results/domain
