@@ -16,6 +16,8 @@ Files: :func:`load_image`, :func:`load_array`, :func:`save_image`, :func:`png_by
 Commands: :func:`reported_errors` (one-line errors and exit codes, as the core's commands),
 :func:`build_generator` (a generator from a spec), :func:`resolve_device` (``auto``/``cpu``/``cuda:N`` to a
 device, TF32 off unless asked).
+Speed: :func:`fast_paths` (False inside :func:`plain_paths` and ``invgen bench --baseline``'s plain run: a plugin with an optimised
+implementation of the same equations keeps the plain one behind it).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ _NAMES = {
     "reported_errors": "invgen.reporting",
     "build_generator": ("invgen.components", "build_generator"),
     "resolve_device": ("invgen.problem", "resolve_device"),
+    "fast_paths": "invgen.speed",
+    "plain_paths": "invgen.speed",
 }
 __all__ = sorted(_NAMES)
 

@@ -22,10 +22,12 @@ class StyleGAN2Generator(Generator):
     networks ``map(z)`` draws a class per z from z itself (uniform over classes, deterministic).
     """
 
-    def __init__(self, network: StyleGAN2Network, noise: str = "none", sha256: str | None = None) -> None:
+    def __init__(self, network: StyleGAN2Network, noise: str = "none", sha256: str | None = None,
+                 modconv: str = "auto") -> None:
         super().__init__()
         if noise not in NOISE_MODES:
             raise ValueError(f"noise must be one of {'|'.join(NOISE_MODES)}, not {noise!r}")
+        network.synthesis.set_modconv_form(modconv)
         self.network = network
         self.noise = noise
         self.sha256 = sha256
@@ -33,8 +35,8 @@ class StyleGAN2Generator(Generator):
         self.channels, self.resolution = network.img_channels, network.img_resolution
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: Checkpoint, noise: str = "none") -> "StyleGAN2Generator":
-        return cls(checkpoint.network, noise=noise, sha256=checkpoint.sha256)
+    def from_checkpoint(cls, checkpoint: Checkpoint, noise: str = "none", modconv: str = "auto") -> "StyleGAN2Generator":
+        return cls(checkpoint.network, noise=noise, sha256=checkpoint.sha256, modconv=modconv)
 
     def synthesize(self, w: Tensor) -> Tensor:
         return self.network.synthesis(w, noise_mode=self.noise)
@@ -93,6 +95,6 @@ def _stats_path(sha256: str | None) -> Path | None:
     return data_home() / "stats" / f"stylegan2-{sha256}.json"
 
 
-def from_file(weights: str, noise: str = "none") -> StyleGAN2Generator:
+def from_file(weights: str, noise: str = "none", modconv: str = "auto") -> StyleGAN2Generator:
     """The ``stylegan2:weights=FILE`` generator: any supported checkpoint file."""
-    return StyleGAN2Generator.from_checkpoint(load_checkpoint(weights), noise=noise)
+    return StyleGAN2Generator.from_checkpoint(load_checkpoint(weights), noise=noise, modconv=modconv)

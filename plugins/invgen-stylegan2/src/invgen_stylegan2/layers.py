@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from invgen.plugin import fast_paths
+from invgen_stylegan2 import fast_ops
 from invgen_stylegan2.ops import LRELU_GAIN, bias_act, conv2d_down2, conv2d_up2, setup_filter, upsample2d
 
 NOISE_MODES = ("none", "const", "random")
@@ -94,6 +96,7 @@ class SynthesisLayer(nn.Module):
                  conv_clamp: float | None = None) -> None:
         super().__init__()
         self.resolution, self.up, self.use_noise, self.conv_clamp = resolution, up, use_noise, conv_clamp
+        self.modconv = "auto"  # the fast path's form of the modulated convolution: fast_ops.MODCONV_FORMS
         self.register_buffer("resample_filter", setup_filter(resample_filter))
         self.affine = FullyConnectedLayer(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size))
@@ -104,15 +107,26 @@ class SynthesisLayer(nn.Module):
 
     def forward(self, x: Tensor, w: Tensor, noise_mode: str = "const", gain: float = 1.0) -> Tensor:
         styles = self.affine(w)
+        clamp = None if self.conv_clamp is None else self.conv_clamp * gain
+        noise = self._noise(x, noise_mode)
+        if fast_paths() and (self.up != 2 or fast_ops.supports_up2(self.weight, self.resample_filter)):
+            return fast_ops.demodulated_conv_act(x, self.weight, styles, self.bias, LRELU_GAIN * gain, up=self.up == 2,
+                                                 kernel=self.resample_filter, noise=noise, clamp=clamp,
+                                                 form=self.modconv)
         x = modulated_conv2d(x, self.weight, styles, demodulate=True, up=self.up == 2,
                              resample_filter=self.resample_filter)
-        if self.use_noise and noise_mode == "const":
-            x = x + (self.noise_const * self.noise_strength).to(x.dtype)
-        elif self.use_noise and noise_mode == "random":
-            x = x + torch.randn(x.shape[0], 1, self.resolution, self.resolution, device=x.device,
-                                dtype=x.dtype) * self.noise_strength
-        clamp = None if self.conv_clamp is None else self.conv_clamp * gain
+        if noise is not None:
+            x = x + noise.to(x.dtype)
         return bias_act(x, self.bias, lrelu=True, gain=LRELU_GAIN * gain, clamp=clamp)
+
+    def _noise(self, x: Tensor, noise_mode: str) -> Tensor | None:
+        """The noise input added before the bias (None when off), broadcastable to the layer's output."""
+        if not self.use_noise or noise_mode == "none":
+            return None
+        if noise_mode == "const":
+            return self.noise_const * self.noise_strength
+        return torch.randn(x.shape[0], 1, self.resolution, self.resolution, device=x.device,
+                           dtype=x.dtype) * self.noise_strength
 
 
 class ToRGBLayer(nn.Module):
@@ -129,5 +143,7 @@ class ToRGBLayer(nn.Module):
 
     def forward(self, x: Tensor, w: Tensor) -> Tensor:
         styles = self.affine(w) * self.weight_gain
+        if fast_paths() and self.weight.shape[-1] == 1:
+            return fast_ops.modulated_conv1x1(x, self.weight, styles, self.bias, clamp=self.conv_clamp)
         x = modulated_conv2d(x, self.weight, styles, demodulate=False)
         return bias_act(x, self.bias, lrelu=False, clamp=self.conv_clamp)

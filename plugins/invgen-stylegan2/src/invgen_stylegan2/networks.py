@@ -13,6 +13,8 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor, nn
 
+from invgen.plugin import fast_paths
+from invgen_stylegan2 import fast_ops
 from invgen_stylegan2.layers import NOISE_MODES, Conv2dLayer, FullyConnectedLayer, SynthesisLayer, ToRGBLayer
 from invgen_stylegan2.ops import normalize_2nd_moment, setup_filter, upsample2d
 
@@ -101,7 +103,8 @@ class SynthesisBlock(nn.Module):
             x = self.conv0(x, next(latents), noise_mode)
             x = self.conv1(x, next(latents), noise_mode)
         if img is not None:
-            img = upsample2d(img, self.resample_filter)
+            even = self.resample_filter.shape[-1] % 2 == 0
+            img = (fast_ops.upsample2d if fast_paths() and even else upsample2d)(img, self.resample_filter)
         if self.num_torgb:
             rgb = self.torgb(x, next(latents)).to(torch.float32)
             img = rgb if img is None else img + rgb
@@ -127,6 +130,14 @@ class SynthesisNetwork(nn.Module):
                                    resample_filter=resample_filter, conv_clamp=conv_clamp, use_noise=use_noise)
             self.num_ws += block.num_conv + (block.num_torgb if res == img_resolution else 0)
             setattr(self, f"b{res}", block)
+
+    def set_modconv_form(self, form: str) -> None:
+        """Choose the fast path's modulated convolution for every layer: one of ``fast_ops.MODCONV_FORMS``."""
+        if form not in fast_ops.MODCONV_FORMS:
+            raise ValueError(f"modconv must be one of {'|'.join(fast_ops.MODCONV_FORMS)}, not {form!r}")
+        for module in self.modules():
+            if isinstance(module, SynthesisLayer):
+                module.modconv = form
 
     def forward(self, ws: Tensor, noise_mode: str = "const") -> Tensor:
         if noise_mode not in NOISE_MODES:

@@ -56,7 +56,7 @@ def embedded_path() -> Path:
     return Path(str(resources.files("invgen_stylegan2") / "models" / f"{EMBEDDED}.safetensors"))
 
 
-def load_named(name: str, noise: str = "none"):  # noqa: ANN201 - StyleGAN2Generator, imported lazily
+def load_named(name: str, noise: str = "none", modconv: str = "auto"):  # noqa: ANN201 - imported lazily
     """Build the named model, from the weights cache or the package, and check its shape."""
     from invgen.plugin import resolve_weights
     from invgen_stylegan2.checkpoints import file_sha256, load_checkpoint
@@ -66,10 +66,10 @@ def load_named(name: str, noise: str = "none"):  # noqa: ANN201 - StyleGAN2Gener
         path = embedded_path()
         if not path.is_file() or file_sha256(path) != EMBEDDED_SHA256:
             raise UserError(f"{path}: the embedded {EMBEDDED} weights fail their sha256 check; reinstall invgen-stylegan2")
-        return StyleGAN2Generator.from_checkpoint(load_checkpoint(path), noise=noise)
+        return StyleGAN2Generator.from_checkpoint(load_checkpoint(path), noise=noise, modconv=modconv)
     checkpoint = load_checkpoint(resolve_weights(name))
     _check_shape(name, checkpoint)
-    return StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise)
+    return StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise, modconv=modconv)
 
 
 def check_model_file(name: str, path: Path) -> None:
@@ -86,21 +86,21 @@ def _check_shape(name: str, checkpoint: Any) -> None:
                         f"but {name} should be {model.resolution}px with {model.channels}; is it the right file?")
 
 
-def stylegan2_ffhq(noise: str = "none"):  # noqa: ANN201
-    return load_named("stylegan2-ffhq", noise)
+def stylegan2_ffhq(noise: str = "none", modconv: str = "auto"):  # noqa: ANN201
+    return load_named("stylegan2-ffhq", noise, modconv)
 
 
-def brgm_ffhq(noise: str = "none"):  # noqa: ANN201
-    return load_named("brgm-ffhq", noise)
+def brgm_ffhq(noise: str = "none", modconv: str = "auto"):  # noqa: ANN201
+    return load_named("brgm-ffhq", noise, modconv)
 
 
-def brgm_xray(noise: str = "none"):  # noqa: ANN201
-    return load_named("brgm-xray", noise)
+def brgm_xray(noise: str = "none", modconv: str = "auto"):  # noqa: ANN201
+    return load_named("brgm-xray", noise, modconv)
 
 
-def brgm_brains(noise: str = "none"):  # noqa: ANN201
-    return load_named("brgm-brains", noise)
+def brgm_brains(noise: str = "none", modconv: str = "auto"):  # noqa: ANN201
+    return load_named("brgm-brains", noise, modconv)
 
 
-def stylegan2_mnist32(noise: str = "none"):  # noqa: ANN201
-    return load_named(EMBEDDED, noise)
+def stylegan2_mnist32(noise: str = "none", modconv: str = "auto"):  # noqa: ANN201
+    return load_named(EMBEDDED, noise, modconv)

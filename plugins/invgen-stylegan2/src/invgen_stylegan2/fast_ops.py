@@ -1,0 +1,116 @@
+"""The synthesis layers' arithmetic in fewer passes over memory: the default path.
+
+The same equations as :func:`invgen_stylegan2.layers.modulated_conv2d` followed by
+:func:`invgen_stylegan2.ops.bias_act` (the plain path, kept as the reference and as the
+benchmark's baseline), rearranged so that large activations are read and written fewer times:
+
+- leaky ReLU is positively homogeneous, so its gain moves into the demodulation scale and the
+  bias (``g * lrelu(y + b) = lrelu(g * y + g * b)``), and scale + bias is one ``addcmul``;
+- with one sample the modulation goes into the weight (the "fused" form, one convolution and
+  no activation scaling); with several it scales the activations around one shared convolution;
+- 1x1 modulated convolutions (toRGB) are one batched matrix product over channels-last pixels;
+- 2x FIR up-sampling is one depthwise transposed convolution (no 4x larger zero-filled image),
+  and symmetric FIR padding is the convolution's own (no padded copy).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from invgen_stylegan2.ops import LRELU_SLOPE, fir
+
+DEMODULATION_EPS = 1e-8
+
+
+def upsample2d(x: Tensor, kernel: Tensor) -> Tensor:
+    """2x up-sampling with the FIR ``kernel`` (as :func:`invgen_stylegan2.ops.upsample2d`, even-sized kernels)."""
+    size = kernel.shape[-1]
+    channels = x.shape[1]
+    weight = (kernel * 4).to(x.dtype)[None, None].expand(channels, 1, -1, -1)
+    return F.conv_transpose2d(x, weight, stride=2, padding=size - 1 - (size + 1) // 2, groups=channels)
+
+
+def fir_padded(x: Tensor, kernel: Tensor, pad: int, gain: float) -> Tensor:
+    """:func:`invgen_stylegan2.ops.fir` with the same padding on every side, through the convolution's padding."""
+    if pad < 0:
+        return fir(x, kernel, (pad,) * 4, gain)
+    channels = x.shape[1]
+    weight = (kernel.flip([0, 1]) * gain).to(x.dtype)[None, None].expand(channels, 1, -1, -1)
+    return F.conv2d(x, weight, padding=pad, groups=channels)
+
+
+def conv2d_up2(x: Tensor, weight: Tensor, kernel: Tensor) -> Tensor:
+    """:func:`invgen_stylegan2.ops.conv2d_up2` for 3x3 weights and 4-tap filters (symmetric FIR padding)."""
+    k, size = weight.shape[-1], kernel.shape[-1]
+    pad = k // 2 + (size + 1) // 2 - (k - 1)
+    return fir_padded(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2), kernel, pad, gain=4.0)
+
+
+def supports_up2(weight: Tensor, kernel: Tensor) -> bool:
+    """Whether :func:`conv2d_up2` and :func:`upsample2d` here apply (otherwise the plain ops are used)."""
+    k, size = weight.shape[-1], kernel.shape[-1]
+    return size % 2 == 0 and k // 2 + (size + 1) // 2 - (k - 1) == k // 2 + (size - 2) // 2 - (k - 2)
+
+
+MODCONV_FORMS = ("auto", "fused", "scaling")
+
+
+def pick_form(form: str, device: torch.device) -> str:
+    """``auto``: scale activations on the CPU (measured faster there at every batch size, docs/performance.md),
+    grouped per-sample weights elsewhere (the form NVIDIA's code uses; measured faster on an H100 at batch 8)."""
+    if form != "auto":
+        return form
+    return "scaling" if device.type == "cpu" else "fused"
+
+
+def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor, gain: float, up: bool,
+                         kernel: Tensor, noise: Tensor | None = None, clamp: float | None = None,
+                         form: str = "auto") -> Tensor:
+    """``clamp(lrelu(demod(conv(x, weight * styles)) + noise + bias) * gain)``: a whole synthesis layer.
+
+    ``weight`` is ``[O, I, k, k]``, ``styles [B, I]``, ``noise`` broadcastable to the output; ``form`` is
+    ``fused`` (per-sample weights, one grouped convolution), ``scaling`` (activations scaled around one shared
+    convolution) or ``auto`` (:func:`pick_form`).
+    """
+    dtype = x.dtype
+    weight = weight.to(dtype)
+    styles = styles.to(dtype)
+    energy = styles.square() @ weight.square().sum(dim=(2, 3)).t()
+    scale = (energy + DEMODULATION_EPS).rsqrt() * gain  # [B, O]
+    bias = bias.to(dtype)[None, :, None, None] * gain
+    if pick_form(form, x.device) == "fused":
+        y = _grouped_conv(x, weight[None] * styles[:, None, :, None, None] * scale[:, :, None, None, None], up, kernel)
+        y = y.add_(bias)
+    else:
+        x = x * styles[:, :, None, None]
+        y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
+        y = torch.addcmul(bias, y, scale[:, :, None, None])
+    if noise is not None:
+        y = y.add_(noise.to(dtype) * gain)
+    y = F.leaky_relu(y, LRELU_SLOPE, inplace=True)
+    return y if clamp is None else y.clamp(-clamp, clamp)
+
+
+def _grouped_conv(x: Tensor, weights: Tensor, up: bool, kernel: Tensor) -> Tensor:
+    """Convolve sample b of ``x`` with ``weights[b]`` (``[B, O, I, k, k]``): one grouped convolution."""
+    batch, out_channels, in_channels, k, _ = weights.shape
+    if batch == 1:
+        y = conv2d_up2(x, weights[0], kernel) if up else F.conv2d(x, weights[0], padding=k // 2)
+        return y
+    grouped = x.reshape(1, batch * in_channels, *x.shape[2:])
+    if up:
+        flat = weights.transpose(1, 2).reshape(batch * in_channels, out_channels, k, k)
+        y = F.conv_transpose2d(grouped, flat, stride=2, groups=batch)
+        size = kernel.shape[-1]
+        y = fir_padded(y, kernel, k // 2 + (size + 1) // 2 - (k - 1), gain=4.0)
+    else:
+        y = F.conv2d(grouped, weights.reshape(batch * out_channels, in_channels, k, k), padding=k // 2, groups=batch)
+    return y.reshape(batch, out_channels, *y.shape[2:])
+
+
+def modulated_conv1x1(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor, clamp: float | None = None) -> Tensor:
+    """``clamp(conv1x1(x * styles, weight) + bias)`` (toRGB: no demodulation), bias inside the convolution."""
+    y = F.conv2d(x * styles.to(x.dtype)[:, :, None, None], weight.to(x.dtype), bias.to(x.dtype))
+    return y if clamp is None else y.clamp(-clamp, clamp)
