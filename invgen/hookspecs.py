@@ -58,6 +58,11 @@ def register_examples(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_benchmarks(register: Callable[..., None]) -> None:
+    """Register generators that ``invgen bench`` measures when none is named: ``register(spec, summary="")``."""
+
+
+@hookspec
 def register_tasks(register: Callable[..., None]) -> None:
     """Register evaluation tasks for ``invgen eval -t``: ``register(name, specs=[...], summary="", variants=0)``."""
 

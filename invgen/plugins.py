@@ -93,6 +93,7 @@ class Manager:
             "register_weights": registry.add_weights,
             "register_datasets": registry.add_dataset,
             "register_examples": registry.add_example,
+            "register_benchmarks": registry.add_benchmark,
             "register_tasks": registry.add_task,
             "register_methods": registry.add_method,
             "register_ablations": registry.add_ablation,

@@ -101,10 +101,19 @@ class ExampleInfo:
     plugin: str = ""
 
 
+@dataclass(frozen=True)
+class BenchmarkInfo:
+    """A generator spec that ``invgen bench`` measures by default."""
+
+    name: str  # the spec
+    summary: str = ""
+    plugin: str = ""
+
+
 @dataclass
 class Registry:
     """Everything the loaded plugins registered: components, presets, weight files, data sets, example
-    images, and the tasks, methods, ablations, baselines and metrics of evaluations."""
+    images, benchmark generators, and the tasks, methods, ablations, baselines and metrics of evaluations."""
 
     components: dict[str, dict[str, ComponentInfo]] = field(
         default_factory=lambda: {kind: {} for kind in KIND_TITLES}
@@ -113,6 +122,7 @@ class Registry:
     weights: dict[str, WeightsInfo] = field(default_factory=dict)
     datasets: dict[str, DatasetInfo] = field(default_factory=dict)
     examples: dict[str, ExampleInfo] = field(default_factory=dict)
+    benchmarks: dict[str, BenchmarkInfo] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
     ablations: dict[str, Ablation] = field(default_factory=dict)
@@ -210,6 +220,9 @@ class Registry:
 
     def add_example(self, name: str, path: str | Path, generator: str, summary: str = "", plugin: str = "") -> None:
         _add(self.examples, "example", ExampleInfo(name, Path(path), generator, summary, plugin))
+
+    def add_benchmark(self, spec: str, summary: str = "", plugin: str = "") -> None:
+        _add(self.benchmarks, "benchmark", BenchmarkInfo(spec, summary, plugin))
 
     def examples_for(self, generator: str) -> list[ExampleInfo]:
         """The examples registered for ``generator`` (a spec: its parameters are ignored), by name."""

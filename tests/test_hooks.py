@@ -72,6 +72,11 @@ def register_examples(register):
 
 
 @hookimpl
+def register_benchmarks(register):
+    register("hooked-toy:size=16", summary="a small toy")
+
+
+@hookimpl
 def register_tasks(register):
     register("hooked-task", ["test-blur:sigma=1"], summary="blur")
     register("hooked-masks", ["test-noise:std={seed}"], variants=3, summary="one of three levels")
@@ -159,6 +164,13 @@ def test_register_examples(hooked):
 
     result = CliRunner().invoke(create_app(), ["list", "examples"], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "hooked-example" in result.output and "hooked-toy" in result.output
+
+
+def test_register_benchmarks(hooked):
+    from invgen.benchmark import default_generators
+
+    assert "hooked-toy:size=16" in default_generators()
+    assert hooked.benchmarks["hooked-toy:size=16"].plugin == "hooked"
 
 
 def test_register_tasks(hooked):

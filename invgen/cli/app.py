@@ -28,6 +28,7 @@ def _global_options(
 
 def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
+    from invgen.cli.bench import bench
     from invgen.cli.calibrate import calibrate
     from invgen.cli.corrupt import corrupt
     from invgen.cli.evaluate import evaluate
@@ -52,6 +53,7 @@ def create_app() -> typer.Typer:
     app.command("eval")(evaluate)
     app.command("calibrate")(calibrate)
     app.command("tune")(tune)
+    app.command("bench")(bench)
     app.command("list")(list_components)
     app.command("plugins")(list_plugins)
     app.command("serve")(serve)

@@ -16,19 +16,27 @@ EXAMPLES = Path(__file__).parent / "examples"  # one held-out digit per class, f
 EMBEDDED_PRESETS = {"map": "pixel", "vi": "bayes"}
 NOISE = Param("noise", "choice", "none", "noise inputs: none (removed), const (stored) or random",
               choices=("none", "const", "random"))
+MODCONV = Param("modconv", "choice", "auto", "modulated convolution: auto (the faster on this device), fused "
+                "(per-sample weights) or scaling (activations scaled around one shared convolution)",
+                choices=("auto", "fused", "scaling"))
 
 
 @hookimpl
 def register_generators(register: Callable[..., None]) -> None:
     register("stylegan2", "invgen_stylegan2.generator:from_file",
              params=(Param("weights", "path", doc="checkpoint: NVIDIA .pkl, rosinality .pt or invgen .safetensors",
-                           required=True), NOISE),
+                           required=True), NOISE, MODCONV),
              summary="any StyleGAN2 checkpoint file")
+    register("stylegan2-random", "invgen_stylegan2.random_model:stylegan2_random",
+             params=(Param("resolution", "choice", "1024", "image size", choices=tuple(str(2**i) for i in range(2, 11))),
+                     Param("channels", "int", 3, "image channels", min=1, max=4),
+                     Param("seed", "int", 0, "seed of the random weights", min=0), NOISE, MODCONV),
+             summary="FFHQ config-f with random weights: the released model's cost, no download (for invgen bench)")
     for model in MODELS.values():
-        register(model.name, f"invgen_stylegan2.pretrained:{model.name.replace('-', '_')}", params=(NOISE,),
+        register(model.name, f"invgen_stylegan2.pretrained:{model.name.replace('-', '_')}", params=(NOISE, MODCONV),
                  summary=f"{model.summary} (weights: `invgen weights add {model.name} FILE` or download)")
     if EMBEDDED_SHA256:
-        register(EMBEDDED, "invgen_stylegan2.pretrained:stylegan2_mnist32", params=(NOISE,),
+        register(EMBEDDED, "invgen_stylegan2.pretrained:stylegan2_mnist32", params=(NOISE, MODCONV),
                  summary="embedded: MNIST digits 32x32 grey, trained by invgen (works offline)",
                  presets=EMBEDDED_PRESETS)
 
@@ -60,6 +68,14 @@ def register_examples(register: Callable[..., None]) -> None:
         _, index, digit = path.stem.split("_")
         register(f"mnist-{digit}", path, "stylegan2-mnist32",
                  summary=f"held-out {digit.replace('digit', 'digit ')} (mnist5k #{index}, never used in training)")
+
+
+@hookimpl
+def register_benchmarks(register: Callable[..., None]) -> None:
+    if EMBEDDED_SHA256:
+        register(EMBEDDED, summary="32 px, 1.3 M parameters: launch-bound, the case for large batches")
+    for resolution in (256, 1024):
+        register(f"stylegan2-random:resolution={resolution}", summary=f"FFHQ config-f at {resolution} px, random weights")
 
 
 @hookimpl

@@ -1,0 +1,108 @@
+"""``invgen bench``: milliseconds per image-step by generator, workload, batch and precision."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from invgen.reporting import reported_errors
+
+
+def bench(
+    generator: Optional[List[str]] = typer.Option(None, "--generator", "-g", help="Generator spec; repeatable "
+                                                  "(default: the ones plugins register for benchmarks)."),
+    workload: List[str] = typer.Option(["synthesis", "map"], "--workload", "-w",
+                                       help="synthesis (G forward+backward), map (the generator's default MAP "
+                                            "objective) or a preset's full objective (e.g. pixel); repeatable."),
+    batch: List[int] = typer.Option([1, 8, 32], "--batch", "-b", min=1, help="Images per step; repeatable."),
+    precision: Optional[List[str]] = typer.Option(None, "--precision", "-p", help="fp32, bf16 or tf32 (CUDA); "
+                                                  "repeatable (default: fp32 and bf16, and tf32 on CUDA)."),
+    forward: str = typer.Option("identity", "--forward", "-f", help="Forward model spec of the objective workloads."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also measure the plain path these replaced, in this "
+                                                            "process, and print the speed-up."),
+    compile_step: bool = typer.Option(False, "--compile", help="Also measure torch.compile of the step "
+                                                               "(compile time is in the warm-up column)."),
+    repeats: int = typer.Option(5, "--repeats", min=1, help="Timed steps per cell after the warm-up (median)."),
+    budget: float = typer.Option(120.0, "--budget", min=1.0, help="Skip a cell that a smaller batch predicts to "
+                                                                  "take longer than this many seconds."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Also write every measurement and the machine "
+                                                                  "to this file."),
+) -> None:
+    """Measure ms per image-step (forward + backward) to choose batch size and precision on this machine."""
+    with reported_errors():
+        from rich.console import Console
+
+        from invgen.benchmark import Plan, default_generators, machine, measure_all, speedups
+        from invgen.problem import resolve_device
+
+        chosen = resolve_device(device)
+        precisions = precision or (["fp32", "bf16", "tf32"] if chosen.type == "cuda" else ["fp32", "bf16"])
+        paths = ["fast"] + (["baseline"] if baseline else []) + (["compiled"] if compile_step else [])
+        plan = Plan(tuple(generator or default_generators()), tuple(workload), tuple(batch), tuple(precisions),
+                    tuple(paths), forward=forward, repeats=repeats, budget_s=budget)
+        console = Console(stderr=True)
+        about = machine()
+        console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
+        results = measure_all(plan, chosen, on_result=lambda m: console.print(_line(m)))
+        Console().print(_table(results, paths))
+        if json_path is not None:
+            from invgen.atomic import write_atomic
+
+            command = "invgen bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+            record = {"command": command, "device": str(chosen), "machine": about,
+                      "measurements": [m.record() for m in results], "speedups": speedups(results)}
+            write_atomic(json_path, (json.dumps(record, indent=2) + "\n").encode())
+            console.print(f"written to {json_path}")
+
+
+def _line(measurement) -> str:  # noqa: ANN001 - invgen.benchmark.Measurement, imported lazily
+    cell = measurement.cell
+    where = f"{cell.generator} {cell.workload} batch {cell.batch} {cell.precision} {cell.path}"
+    if measurement.skipped:
+        return f"{where}: skipped: {measurement.skipped}"
+    return f"{where}: {measurement.ms_per_image_step:.2f} ms per image-step (warm-up {measurement.warmup_s:.1f} s)"
+
+
+def _table(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
+    """One row per generator x workload x batch x precision; a column per path, and the speed-ups."""
+    from rich.table import Table
+
+    rows: dict[tuple, dict] = {}
+    for m in results:
+        key = (m.cell.generator, m.cell.workload, m.cell.batch, m.cell.precision)
+        rows.setdefault(key, {})[m.cell.path] = m
+    table = Table(title="ms per image-step (forward + backward; median after the warm-up)")
+    for title in ("generator", "workload", "batch", "precision", *paths):
+        table.add_column(title, justify="right" if title not in ("generator", "workload", "precision") else "left")
+    for other in paths[1:]:
+        table.add_column(f"{other} / fast" if other == "baseline" else "fast / compiled", justify="right")
+    table.add_column("warm-up s", justify="right")
+    table.add_column("peak MB", justify="right")
+    for key, by_path in rows.items():
+        fast = by_path.get("fast")
+        cells = [_ms(by_path.get(path)) for path in paths]
+        for other in paths[1:]:
+            ratio = _ratio(by_path.get(other), fast) if other == "baseline" else _ratio(fast, by_path.get(other))
+            cells.append(ratio)
+        warm = f"{fast.warmup_s:.1f}" if fast is not None and fast.warmup_s is not None else "-"
+        peak = f"{fast.peak_memory_mb:,.0f}" if fast is not None and fast.peak_memory_mb is not None else "-"
+        table.add_row(key[0], key[1], str(key[2]), key[3], *cells, warm, peak)
+    return table
+
+
+def _ms(measurement) -> str:  # noqa: ANN001
+    if measurement is None:
+        return "-"
+    return "skipped" if measurement.skipped else f"{measurement.ms_per_image_step:.2f}"
+
+
+def _ratio(slow, fast) -> str:  # noqa: ANN001
+    if slow is None or fast is None or slow.skipped or fast.skipped:
+        return "-"
+    return f"{slow.ms_per_image_step / fast.ms_per_image_step:.2f}x"

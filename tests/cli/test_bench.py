@@ -1,0 +1,28 @@
+"""`invgen bench`: the table, --baseline's ratio, --json, and one-line refusals."""
+
+import json
+
+from invgen.testing.cli import invoke
+
+GENERATOR = "toy:size=16,layers=2"
+
+
+def test_bench_prints_the_table_and_writes_the_json(fake_manager, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-w", "test-preset", "-f", "test-blur:sigma=1",
+                    "-b", "1", "-b", "4", "-p", "fp32", "--baseline", "--repeats", "2", "--json", tmp_path / "b.json")
+    assert result.exit_code == 0, result.output
+    assert "ms per image-step" in result.output and "baseline / fast" in result.output
+    record = json.loads((tmp_path / "b.json").read_text())
+    assert record["command"].startswith("invgen bench") and record["machine"]["threads"] >= 1
+    cells = {(m["workload"], m["batch"], m["path"]) for m in record["measurements"]}
+    assert cells == {(w, b, p) for w in ("synthesis", "test-preset") for b in (1, 4) for p in ("fast", "baseline")}
+    assert all(m["ms_per_image_step"] > 0 and len(m["step_ms"]) == 2 for m in record["measurements"])
+    assert len(record["speedups"]) == 4
+
+
+def test_bench_refuses_tf32_without_cuda_in_one_line(fake_manager):
+    result = invoke("bench", "-g", GENERATOR, "-p", "tf32", "--device", "cpu")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == \
+        "invgen: error: precision tf32 needs a CUDA device: drop it or use --device cuda"

@@ -1,0 +1,58 @@
+"""invgen.benchmark: which cells are measured, in which order and on which path; skips and speed-ups."""
+
+import pytest
+import torch
+
+from invgen.benchmark import Cell, Measurement, Plan, _over_budget, measure_all, speedups
+from invgen.errors import UsageError
+from invgen.speed import fast_paths
+from invgen.testing.toy import ToyGenerator
+
+GENERATOR = "toy:size=16,layers=2"
+
+
+def test_baseline_cells_run_first_and_on_the_plain_path(fake_manager, monkeypatch):
+    seen = []
+    synthesize = ToyGenerator.synthesize
+
+    def recording(self, w):
+        seen.append((w.shape[0], fast_paths()))
+        return synthesize(self, w)
+
+    monkeypatch.setattr(ToyGenerator, "synthesize", recording)
+    plan = Plan((GENERATOR,), ("synthesis",), (2, 1), ("fp32",), ("fast", "baseline"), repeats=2)
+    results = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert [(m.cell.path, m.cell.batch) for m in results] == [("baseline", 1), ("baseline", 2), ("fast", 1),
+                                                              ("fast", 2)]
+    assert seen == [(1, False)] * 3 + [(2, False)] * 3 + [(1, True)] * 3 + [(2, True)] * 3  # warm-up + 2 timed
+    for m in results:
+        assert len(m.step_ms) == 2 and m.ms_per_image_step > 0 and m.warmup_s >= 0 and m.peak_memory_mb > 0
+    pairs = speedups(results)
+    assert [(p["batch"], p["speedup"] > 0) for p in pairs] == [(1, True), (2, True)]
+
+
+def test_an_objective_workload_is_the_named_preset_under_the_forward_model(fake_manager):
+    plan = Plan((GENERATOR,), ("test-preset",), (2,), ("fp32",), ("fast",), forward="test-blur:sigma=1", repeats=1)
+    [result] = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert not result.skipped and result.ms_per_image_step > 0
+
+
+def test_a_workload_that_cannot_be_built_is_skipped_with_the_reason(fake_manager):
+    plan = Plan((GENERATOR,), ("no-such-preset",), (1,), ("fp32",), ("fast",), repeats=1)
+    [result] = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert "unknown preset 'no-such-preset'" in result.skipped and result.ms_per_image_step is None
+
+
+def test_a_large_batch_predicted_over_budget_is_skipped():
+    small = Measurement(Cell("g", "synthesis", 1, "fp32", "fast"), ms_per_image_step=1000.0)
+    plan = Plan(("g",), ("synthesis",), (1, 8, 32), ("fp32",), ("fast",), repeats=5, budget_s=60)
+    assert _over_budget(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan) == ""  # 8 * 6 s = 48 s
+    assert _over_budget(Cell("g", "synthesis", 32, "fp32", "fast"), [small], plan) == \
+        "would take ~192 s (> --budget 60 s)"
+    assert _over_budget(Cell("g", "synthesis", 32, "bf16", "fast"), [small], plan) == ""  # another precision
+
+
+def test_tf32_needs_cuda(fake_manager):
+    plan = Plan((GENERATOR,), ("synthesis",), (1,), ("tf32",), ("fast",))
+    with pytest.raises(UsageError, match="tf32 needs a CUDA device"):
+        measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
