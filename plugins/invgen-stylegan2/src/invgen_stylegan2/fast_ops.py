@@ -86,11 +86,21 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     else:
         x = x * styles[:, :, None, None]
         y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
-        y = torch.addcmul(bias, y, scale[:, :, None, None])
+        y = _scale_and_shift(y, scale[:, :, None, None], bias)
     if noise is not None:
         y = y.add_(noise.to(dtype) * gain)
     y = F.leaky_relu(y, LRELU_SLOPE, inplace=True)
     return y if clamp is None else y.clamp(-clamp, clamp)
+
+
+ONE_PASS_ELEMENTS = 2**20  # addcmul wins above this (1024 px, bf16: 815 vs 922 ms a step), loses below (32 px)
+
+
+def _scale_and_shift(y: Tensor, scale: Tensor, bias: Tensor) -> Tensor:
+    """``y * scale + bias``: one pass (addcmul) on large tensors, two cheaper kernels on small ones."""
+    if y.numel() >= ONE_PASS_ELEMENTS:
+        return torch.addcmul(bias, y, scale)
+    return (y * scale).add_(bias)
 
 
 def _grouped_conv(x: Tensor, weights: Tensor, up: bool, kernel: Tensor) -> Tensor:
