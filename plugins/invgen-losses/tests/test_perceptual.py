@@ -1,5 +1,7 @@
 """LPIPS: the published known answers, grey and small inputs, masks, and a clear error without weights."""
 
+import warnings
+
 import pytest
 import torch
 
@@ -66,3 +68,49 @@ def test_observations_that_are_not_images_get_a_clear_error(lpips_weights):
     loss = invgen.loss("lpips:net=alex")
     with pytest.raises(UserError, match="lpips compares images of 1 or 3 channels.*--preset pixel"):
         loss(torch.zeros(1, 2, 32, 32), torch.zeros(1, 2, 32, 32), None)
+
+
+def _random_backbone_lpips():
+    """An LPIPSLoss around lpips.LPIPS with a random VGG backbone (no weights needed: the identities below hold
+    for any weights)."""
+    import lpips
+
+    from invgen_losses.perceptual import LPIPSLoss
+
+    loss = LPIPSLoss.__new__(LPIPSLoss)
+    torch.nn.Module.__init__(loss)
+    loss.net, loss._target = "vgg", None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torchvision's note on pretrained=False
+        model = lpips.LPIPS(net="vgg", pnet_rand=True, verbose=False)
+    loss.model = model.eval().requires_grad_(False)
+    return loss
+
+
+def test_the_observations_features_are_computed_once_and_the_value_is_lpips():
+    from invgen.plugin import plain_paths
+
+    loss = _random_backbone_lpips()
+    rng = torch.Generator().manual_seed(0)
+    prediction = (torch.rand(2, 3, 40, 40, generator=rng) * 2 - 1).requires_grad_(True)
+    observation = torch.rand(2, 3, 40, 40, generator=rng) * 2 - 1
+    mask = (torch.rand(2, 1, 40, 40, generator=rng) > 0.3).float()
+    calls = []
+    loss.model.net.register_forward_hook(lambda *args: calls.append(1))
+
+    def oracle():  # the lpips package's own forward on the masked pair (it calls net.forward: no hook sees it)
+        return loss.model(prediction * mask, observation * mask).flatten(1)
+
+    value = loss(prediction, observation, mask)
+    grad, = torch.autograd.grad(value.sum(), prediction)
+    assert len(calls) == 2
+    expected = oracle()
+    expected_grad, = torch.autograd.grad(expected.sum(), prediction)
+    assert torch.allclose(value, expected[:, 0], rtol=1e-5) and torch.allclose(grad, expected_grad, atol=1e-7)
+    calls.clear()
+    assert torch.allclose(loss(prediction, observation, mask), expected[:, 0], rtol=1e-5) and len(calls) == 1
+    observation.add_(0.25)  # changed in place: its features are computed again
+    calls.clear()
+    assert torch.allclose(loss(prediction, observation, mask), oracle()[:, 0], rtol=1e-5) and len(calls) == 2
+    with plain_paths():  # the plain path: lpips's own forward on both images (net.forward, unhooked)
+        assert torch.allclose(loss(prediction, observation, mask), oracle()[:, 0], rtol=1e-5)
