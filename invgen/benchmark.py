@@ -4,9 +4,10 @@ A *cell* is one generator spec x workload x batch x precision x path. The worklo
 ``synthesis`` (G(w) forward and backward to w), ``map`` (the objective a MAP run uses when it
 names none) and the full objective of any preset, under a forward model: one optimisation step of ``invgen run`` without the Adam
 update. The paths are ``fast`` (the default code), ``baseline`` (the plain implementations the fast ones
-replaced, inside :func:`invgen.speed.plain_paths`, with the default allocator) and ``compiled``
-(``torch.compile`` of the step). Baseline cells are measured first: the fast path's allocator
-setting is process-wide and one-way (:func:`invgen.speed.keep_freed_memory`).
+replaced, inside :func:`invgen.speed.plain_paths`, with glibc's default allocator) and
+``compiled`` (``torch.compile`` of the step). The fast and compiled cells run inside
+:func:`invgen.speed.kept_memory`, as a solve does. Baseline cells are measured first: once
+changed, glibc's dynamic mmap threshold stays off for the rest of the process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Callable, Iterator
 import torch
 
 from invgen.errors import UsageError, UserError
-from invgen.speed import allocator_kept, keep_freed_memory, plain_paths
+from invgen.speed import kept_memory, plain_paths
 
 SYNTHESIS = "synthesis"
 DEFAULT_OBJECTIVE = "map"  # the workload of the objective a MAP run uses when it names none
@@ -108,8 +109,6 @@ def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measureme
     generators = {spec: build_generator(spec).to(device) for spec in plan.generators}
     results: list[Measurement] = []
     for cell in plan.cells():
-        if cell.path != "baseline":
-            keep_freed_memory()
         skip = _over_budget(cell, results, plan)
         result = Measurement(cell, skipped=skip) if skip else _measure(cell, generators[cell.generator], plan, device)
         results.append(result)
@@ -132,12 +131,12 @@ def speedups(results: list[Measurement]) -> list[dict[str, Any]]:
 
 
 def _over_budget(cell: Cell, done: list[Measurement], plan: Plan) -> str:
-    """Why ``cell`` is skipped (a smaller batch of the same kind predicts more than the time budget), or ''."""
+    """Why ``cell`` is skipped (the largest measured smaller batch of the same kind predicts more than the time
+    budget), or ''."""
     for earlier in reversed(done):
         same = (earlier.cell.generator, earlier.cell.workload, earlier.cell.precision, earlier.cell.path)
-        if same == (cell.generator, cell.workload, cell.precision, cell.path) and earlier.cell.batch < cell.batch:
-            if earlier.skipped:
-                return earlier.skipped
+        if same == (cell.generator, cell.workload, cell.precision, cell.path) and earlier.cell.batch < cell.batch \
+                and earlier.ms_per_image_step is not None:
             predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + 1) / 1000
             if predicted > plan.budget_s:
                 return f"would take ~{predicted:.0f} s (> --budget {plan.budget_s:g} s)"
@@ -188,7 +187,7 @@ def _step_function(cell: Cell, generator: Any, forward: str, device: torch.devic
 
 @contextlib.contextmanager
 def _path(path: str) -> Iterator[None]:
-    with plain_paths() if path == "baseline" else contextlib.nullcontext():
+    with plain_paths() if path == "baseline" else kept_memory():
         yield
 
 
@@ -265,12 +264,12 @@ def _rss_bytes() -> int | None:
 
 
 def machine() -> dict[str, Any]:
-    """What the figures depend on: device, torch, CUDA, threads, CPU model, the allocator setting."""
+    """What the figures depend on: device, torch, CUDA, threads, CPU model."""
     import platform
 
     info: dict[str, Any] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                             "cpu": _cpu_model() or platform.processor() or platform.machine(),
-                            "python": platform.python_version(), "freed_memory_kept": allocator_kept()}
+                            "python": platform.python_version()}
     if torch.cuda.is_available():
         info.update(gpu=torch.cuda.get_device_name(), cuda=torch.version.cuda)
     return info

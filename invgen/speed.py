@@ -2,20 +2,24 @@
 
 Plugins with a faster implementation of the same equations consult :func:`fast_paths` and keep
 the plain one behind it: ``invgen bench --baseline`` measures both in one process, and tests
-check that the two agree. :func:`keep_freed_memory` is the allocator setting of the fast path.
+check that the two agree. :func:`kept_memory` is the allocator setting of the fast path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
-import contextlib
+import sys
+import threading
 from contextvars import ContextVar
 from typing import Iterator
 
 _FAST = ContextVar("invgen_fast_paths", default=True)
 _MALLOC_TRIM_THRESHOLD, _MALLOC_MMAP_MAX = -1, -4  # glibc mallopt parameters (malloc.h)
-_state = {"kept": False}
+_DEFAULT_TRIM_THRESHOLD, _DEFAULT_MMAP_MAX = 128 * 1024, 65536  # glibc's defaults (M_TRIM_THRESHOLD, M_MMAP_MAX)
+_lock = threading.Lock()
+_state = {"depth": 0}
 
 
 def fast_paths() -> bool:
@@ -33,28 +37,55 @@ def plain_paths() -> Iterator[None]:
         _FAST.reset(token)
 
 
-def keep_freed_memory() -> bool:
-    """Have glibc's malloc keep freed memory for reuse instead of mapping every large tensor afresh.
+@contextlib.contextmanager
+def kept_memory() -> Iterator[bool]:
+    """Inside this block glibc's malloc keeps freed memory for reuse instead of mapping large tensors afresh.
 
     By default each allocation over a few MB is a new memory mapping, and the kernel faults in and
     zeroes every page of it on first write: at 1024 px that was over half of a CPU optimisation
-    step. Afterwards the process keeps its peak memory until it exits (no higher than the peak
-    itself). Process-wide and one-way; a no-op returning False where the C library is not glibc.
+    step. A solve allocates the same tensors at every step, so inside the block memory stays at
+    the step's peak and nothing faults. Leaving the outermost block restores glibc's settings and
+    returns the free memory to the system (``malloc_trim``), so that work of other shapes that
+    follows starts from a clean heap. Yields False (and changes nothing) where the C library is
+    not glibc.
     """
-    if _state["kept"]:
-        return True
+    libc = _glibc()
+    if libc is None:
+        yield False
+        return
+    with _lock:
+        if _state["depth"] == 0:
+            libc.mallopt(_MALLOC_MMAP_MAX, 0)
+            libc.mallopt(_MALLOC_TRIM_THRESHOLD, -1)  # as size_t: never trim
+        _state["depth"] += 1
+    try:
+        yield True
+    finally:
+        with _lock:
+            _state["depth"] -= 1
+            if _state["depth"] == 0:
+                libc.mallopt(_MALLOC_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD)
+                libc.mallopt(_MALLOC_MMAP_MAX, _DEFAULT_MMAP_MAX)
+                libc.malloc_trim(0)
+
+
+def memory_kept() -> bool:
+    """Whether a :func:`kept_memory` block is open."""
+    return _state["depth"] > 0
+
+
+def _glibc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc is not None else None
-    except (OSError, AttributeError):
-        return False
-    if mallopt is None or not mallopt(_MALLOC_MMAP_MAX, 0) or not mallopt(_MALLOC_TRIM_THRESHOLD, -1):
-        return False
-    _state["kept"] = True
-    return True
+        if libc is None or not hasattr(libc, "mallopt") or not hasattr(libc, "malloc_trim"):
+            return None
+    except OSError:
+        return None
+    return libc if sys.platform.startswith("linux") and _is_glibc() else None
 
 
-def allocator_kept() -> bool:
-    """Whether :func:`keep_freed_memory` has applied in this process."""
-    return _state["kept"]
+def _is_glibc() -> bool:
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"

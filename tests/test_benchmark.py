@@ -50,6 +50,9 @@ def test_a_large_batch_predicted_over_budget_is_skipped():
     assert _over_budget(Cell("g", "synthesis", 32, "fp32", "fast"), [small], plan) == \
         "would take ~192 s (> --budget 60 s)"
     assert _over_budget(Cell("g", "synthesis", 32, "bf16", "fast"), [small], plan) == ""  # another precision
+    skipped = Measurement(Cell("g", "synthesis", 8, "fp32", "fast"), skipped="would take ~48 s")
+    assert _over_budget(Cell("g", "synthesis", 32, "fp32", "fast"), [small, skipped], plan) == \
+        "would take ~192 s (> --budget 60 s)"  # predicted from the measured batch, not copied from the skipped one
 
 
 def test_tf32_needs_cuda(fake_manager):

@@ -22,7 +22,7 @@ def test_plain_paths_hold_inside_the_block_only_even_after_an_error():
 
 FAULTS = """
 import resource, sys, torch
-from invgen.speed import keep_freed_memory
+from invgen.speed import kept_memory, memory_kept
 
 def faults_of_a_step():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -31,17 +31,20 @@ def faults_of_a_step():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
 default = [faults_of_a_step() for _ in range(4)]
-kept = keep_freed_memory()
+with kept_memory() as kept:
+    with kept_memory():
+        inside = [faults_of_a_step() for _ in range(4)]
+    still = memory_kept()
 after = [faults_of_a_step() for _ in range(4)]
-print(default[-1], kept, after[-1])
+print(default[-1], kept, inside[-1], still, memory_kept(), after[-1])
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
-def test_kept_memory_is_reused_without_page_faults():
+def test_kept_memory_is_reused_without_page_faults_until_the_block_ends():
     """The kernel's own count of page faults, in steady state (the 4th step): every 4 KB page of the step's
-    128 MB faults by default, none once freed memory is kept."""
+    128 MB faults by default, none inside the block, and every one again after it (memory returned)."""
     result = subprocess.run([sys.executable, "-c", FAULTS], capture_output=True, text=True, check=True)
-    default, kept, after = result.stdout.split()
-    assert kept == "True"
-    assert int(default) > 30_000 and int(after) < 100
+    default, kept, inside, still, kept_after, after = result.stdout.split()
+    assert (kept, still, kept_after) == ("True", "True", "False")  # nested blocks: the outer one decides
+    assert int(default) > 30_000 and int(inside) < 100 and int(after) > 30_000

@@ -32,7 +32,7 @@ def bench(
                                                                   "take longer than this many seconds."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Also write every measurement and the machine "
-                                                                  "to this file."),
+                                                                  "to this file (rewritten after each cell)."),
 ) -> None:
     """Measure ms per image-step (forward + backward) to choose batch size and precision on this machine."""
     with reported_errors():
@@ -49,15 +49,26 @@ def bench(
         console = Console(stderr=True)
         about = machine()
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
-        results = measure_all(plan, chosen, on_result=lambda m: console.print(_line(m)))
+        command = "invgen bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        done: list = []
+
+        def save() -> None:
+            if json_path is not None:
+                from invgen.atomic import write_atomic
+
+                saved = {"command": command, "device": str(chosen), "machine": about,
+                         "measurements": [m.record() for m in done], "speedups": speedups(done)}
+                write_atomic(json_path, (json.dumps(saved, indent=2) + "\n").encode())
+
+        def record(measurement) -> None:  # noqa: ANN001 - each cell is printed and saved as soon as it is measured
+            done.append(measurement)
+            console.print(_line(measurement))
+            save()
+
+        save()  # an unwritable --json is found before any measurement
+        results = measure_all(plan, chosen, on_result=record)
         Console().print(_table(results, paths))
         if json_path is not None:
-            from invgen.atomic import write_atomic
-
-            command = "invgen bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-            record = {"command": command, "device": str(chosen), "machine": about,
-                      "measurements": [m.record() for m in results], "speedups": speedups(results)}
-            write_atomic(json_path, (json.dumps(record, indent=2) + "\n").encode())
             console.print(f"written to {json_path}")
 
 

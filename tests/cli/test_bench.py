@@ -26,3 +26,10 @@ def test_bench_refuses_tf32_without_cuda_in_one_line(fake_manager):
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1] == \
         "invgen: error: precision tf32 needs a CUDA device: drop it or use --device cuda"
+
+
+def test_an_unwritable_json_is_refused_before_measuring(fake_manager, tmp_path):
+    (tmp_path / "file").write_text("")
+    result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "--json", tmp_path / "file" / "b.json")
+    assert result.exit_code != 0 and "invgen: error:" in result.output + result.stderr
+    assert "ms per image-step" not in result.output + result.stderr
