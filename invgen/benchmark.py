@@ -53,6 +53,7 @@ class Measurement:
     step_ms: list[float] = field(default_factory=list)
     warmup_s: float | None = None
     peak_memory_mb: float | None = None
+    start_memory_mb: float | None = None  # the same measure just before the cell
     memory: str = ""  # what peak_memory_mb is: rss (sampled), cuda (max_memory_allocated)
     skipped: str = ""
 
@@ -108,12 +109,22 @@ def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measureme
     check_plan(plan, device)
     generators = {spec: build_generator(spec).to(device) for spec in plan.generators}
     results: list[Measurement] = []
+    limit_mb = memory_limit_mb(device)
     for cell in plan.cells():
-        skip = _over_budget(cell, results, plan)
+        skip = _skip_reason(cell, results, plan, limit_mb)
         result = Measurement(cell, skipped=skip) if skip else _measure(cell, generators[cell.generator], plan, device)
         results.append(result)
         on_result(result)
     return results
+
+
+def memory_limit_mb(device: torch.device) -> float:
+    """What a cell may be predicted to use: 85% of the machine's memory, or 95% of the GPU's."""
+    import os
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory * 0.95 / 2**20
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.85 / 2**20
 
 
 def speedups(results: list[Measurement]) -> list[dict[str, Any]]:
@@ -130,9 +141,9 @@ def speedups(results: list[Measurement]) -> list[dict[str, Any]]:
     return pairs
 
 
-def _over_budget(cell: Cell, done: list[Measurement], plan: Plan) -> str:
-    """Why ``cell`` is skipped (the largest measured smaller batch of the same kind predicts more than the time
-    budget), or ''."""
+def _skip_reason(cell: Cell, done: list[Measurement], plan: Plan, limit_mb: float) -> str:
+    """Why ``cell`` is skipped, or '': the largest measured smaller batch of the same kind predicts more time than
+    the budget, or more memory than ``limit_mb`` (its growth over the memory at its start, scaled by the batch)."""
     for earlier in reversed(done):
         same = (earlier.cell.generator, earlier.cell.workload, earlier.cell.precision, earlier.cell.path)
         if same == (cell.generator, cell.workload, cell.precision, cell.path) and earlier.cell.batch < cell.batch \
@@ -140,6 +151,11 @@ def _over_budget(cell: Cell, done: list[Measurement], plan: Plan) -> str:
             predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + 1) / 1000
             if predicted > plan.budget_s:
                 return f"would take ~{predicted:.0f} s (> --budget {plan.budget_s:g} s)"
+            if earlier.peak_memory_mb is not None and earlier.start_memory_mb is not None:
+                growth = max(earlier.peak_memory_mb - earlier.start_memory_mb, 0) * cell.batch / earlier.cell.batch
+                if earlier.start_memory_mb + growth > limit_mb:
+                    return f"would need ~{(earlier.start_memory_mb + growth) / 1024:.0f} GB ({limit_mb / 1024:.0f} GB " \
+                           f"usable here)"
             return ""
     return ""
 
@@ -156,7 +172,8 @@ def _measure(cell: Cell, generator: Any, plan: Plan, device: torch.device) -> Me
         seconds = [_timed(step, device) for _ in range(plan.repeats)]
     median = statistics.median(seconds)
     return Measurement(cell, ms_per_image_step=median * 1000 / cell.batch, step_ms=[s * 1000 for s in seconds],
-                       warmup_s=warmup, peak_memory_mb=peak.megabytes, memory=peak.kind)
+                       warmup_s=warmup, peak_memory_mb=peak.megabytes, start_memory_mb=peak.start_megabytes,
+                       memory=peak.kind)
 
 
 def _step_function(cell: Cell, generator: Any, forward: str, device: torch.device) -> Callable[[], None]:
@@ -224,6 +241,7 @@ class _PeakMemory:
         self.device = device
         self.kind = "cuda" if device.type == "cuda" else "rss"
         self.megabytes: float | None = None
+        self.start_megabytes: float | None = None
         self._peak = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -231,7 +249,9 @@ class _PeakMemory:
     def __enter__(self) -> "_PeakMemory":
         if self.kind == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
+            self.start_megabytes = torch.cuda.memory_allocated(self.device) / 2**20
         elif _rss_bytes() is not None:
+            self.start_megabytes = (_rss_bytes() or 0) / 2**20
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import sys
 import threading
 from contextvars import ContextVar
@@ -74,18 +74,15 @@ def memory_kept() -> bool:
     return _state["depth"] > 0
 
 
+@functools.lru_cache(maxsize=1)
 def _glibc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is None or not hasattr(libc, "mallopt") or not hasattr(libc, "malloc_trim"):
-            return None
-    except OSError:
-        return None
-    return libc if sys.platform.startswith("linux") and _is_glibc() else None
-
-
-def _is_glibc() -> bool:
+    """The process's C library when it is glibc (its mallopt and malloc_trim), else None."""
     import platform
 
-    return platform.libc_ver()[0] == "glibc"
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(None)  # the symbols already loaded into this process, libc's among them
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from invgen.benchmark import Cell, Measurement, Plan, _over_budget, measure_all, speedups
+from invgen.benchmark import Cell, Measurement, Plan, _skip_reason, measure_all, speedups
 from invgen.errors import UsageError
 from invgen.speed import fast_paths
 from invgen.testing.toy import ToyGenerator
@@ -46,12 +46,12 @@ def test_a_workload_that_cannot_be_built_is_skipped_with_the_reason(fake_manager
 def test_a_large_batch_predicted_over_budget_is_skipped():
     small = Measurement(Cell("g", "synthesis", 1, "fp32", "fast"), ms_per_image_step=1000.0)
     plan = Plan(("g",), ("synthesis",), (1, 8, 32), ("fp32",), ("fast",), repeats=5, budget_s=60)
-    assert _over_budget(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan) == ""  # 8 * 6 s = 48 s
-    assert _over_budget(Cell("g", "synthesis", 32, "fp32", "fast"), [small], plan) == \
+    assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 1e9) == ""  # 8 * 6 s = 48 s
+    assert _skip_reason(Cell("g", "synthesis", 32, "fp32", "fast"), [small], plan, 1e9) == \
         "would take ~192 s (> --budget 60 s)"
-    assert _over_budget(Cell("g", "synthesis", 32, "bf16", "fast"), [small], plan) == ""  # another precision
+    assert _skip_reason(Cell("g", "synthesis", 32, "bf16", "fast"), [small], plan, 1e9) == ""  # another precision
     skipped = Measurement(Cell("g", "synthesis", 8, "fp32", "fast"), skipped="would take ~48 s")
-    assert _over_budget(Cell("g", "synthesis", 32, "fp32", "fast"), [small, skipped], plan) == \
+    assert _skip_reason(Cell("g", "synthesis", 32, "fp32", "fast"), [small, skipped], plan, 1e9) == \
         "would take ~192 s (> --budget 60 s)"  # predicted from the measured batch, not copied from the skipped one
 
 
@@ -59,3 +59,13 @@ def test_tf32_needs_cuda(fake_manager):
     plan = Plan((GENERATOR,), ("synthesis",), (1,), ("tf32",), ("fast",))
     with pytest.raises(UsageError, match="tf32 needs a CUDA device"):
         measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+
+
+def test_a_large_batch_predicted_over_memory_is_skipped():
+    """Memory grows from the cell's starting point in proportion to the batch: 1 GB + 8 x 1.5 GB = 13 GB."""
+    small = Measurement(Cell("g", "synthesis", 1, "fp32", "fast"), ms_per_image_step=1.0, peak_memory_mb=2.5 * 1024,
+                        start_memory_mb=1024)
+    plan = Plan(("g",), ("synthesis",), (1, 8), ("fp32",), ("fast",))
+    assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 12 * 1024) == \
+        "would need ~13 GB (12 GB usable here)"
+    assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 14 * 1024) == ""
