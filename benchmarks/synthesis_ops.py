@@ -1,8 +1,9 @@
 """Where a StyleGAN2 forward+backward spends its time, by operator, on the plain path and on the fast path.
 
 One process: the plain path first (default allocator), then the fast path inside
-invgen.speed.kept_memory(); each profiled over --steps steps after two warm-up steps, with the
-kernel's count of minor page faults per step. FFHQ config-f, random weights, batch 1, fp32 unless --bf16.
+invgen.speed.kept_memory(); each timed over --steps steps after five warm-up steps, with the
+kernel's count of minor page faults per step, then profiled over as many (the profiler adds
+time and allocations of its own). FFHQ config-f, random weights, batch 1, fp32 unless --bf16.
 Run: .venv/bin/python benchmarks/synthesis_ops.py [--resolution 1024] [--steps 3] [--bf16]
 """
 
@@ -23,16 +24,19 @@ from timing import machine_line  # benchmarks/timing.py (run from any folder: th
 
 
 def profiled(step, steps: int) -> tuple[dict[str, float], float, float]:
-    """Self CPU ms per operator per step, wall seconds per step and minor page faults per step."""
-    for _ in range(2):
+    """Self CPU ms per operator per step under the profiler, then wall seconds and minor page faults per step
+    without it."""
+    for _ in range(5):  # glibc's heap settles within 3 to 5 steps of the same shapes
         step()
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = (time.perf_counter() - started) / steps
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
     with profile() as trace:
         for _ in range(steps):
             step()
-    seconds = (time.perf_counter() - started) / steps
-    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
     per_op: dict[str, float] = defaultdict(float)
     for event in trace.key_averages():
         if event.key.startswith("aten::"):
@@ -61,7 +65,7 @@ def main() -> None:
     with kept_memory():
         fast, fast_s, fast_faults = profiled(step, args.steps)
     print(machine_line(), f"{args.resolution} px, batch 1, {'bf16' if args.bf16 else 'fp32'}, forward+backward")
-    print(f"\nper step: plain {plain_s * 1000:.0f} ms ({plain_faults:,.0f} page faults), "
+    print(f"\nper step, unprofiled: plain {plain_s * 1000:.0f} ms ({plain_faults:,.0f} page faults), "
           f"fast {fast_s * 1000:.0f} ms ({fast_faults:,.0f} page faults)\n")
     print("| operator (self CPU) | plain ms/step | fast ms/step |")
     print("|---|---|---|")

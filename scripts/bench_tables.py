@@ -20,7 +20,7 @@ def table(record: dict) -> str:
     head = ["generator", "workload", "batch", "precision", *(f"{p} ms" for p in paths)]
     head += ["baseline / fast"] if "baseline" in paths else []
     head += ["fast / compiled"] if "compiled" in paths else []
-    head += ["warm-up s (fast)", "peak MB (fast)"]
+    head += ["warm-up s (fast)"] + (["warm-up s (compiled)"] if "compiled" in paths else []) + ["peak MB (fast)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, by_path in rows.items():
         fast = by_path.get("fast", {})
@@ -29,7 +29,10 @@ def table(record: dict) -> str:
             cells.append(_ratio(by_path.get("baseline"), fast))
         if "compiled" in paths:
             cells.append(_ratio(fast, by_path.get("compiled")))
-        cells += [_number(fast.get("warmup_s"), 1), _number(fast.get("peak_memory_mb"), 0)]
+        cells.append(_number(fast.get("warmup_s"), 1))
+        if "compiled" in paths:
+            cells.append(_number((by_path.get("compiled") or {}).get("warmup_s"), 1))
+        cells.append(_number(fast.get("peak_memory_mb"), 0))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

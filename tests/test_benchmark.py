@@ -69,3 +69,17 @@ def test_a_large_batch_predicted_over_memory_is_skipped():
     assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 12 * 1024) == \
         "would need ~13 GB (12 GB usable here)"
     assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 14 * 1024) == ""
+
+
+def test_compiled_cells_run_the_step_through_torch_compile(fake_manager, monkeypatch):
+    compiled = []
+
+    def fake_compile(function):  # the plumbing only: compiling for real takes ~15 s
+        compiled.append(function)
+        return function
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    plan = Plan((GENERATOR,), ("synthesis",), (1,), ("fp32",), ("fast", "compiled"), repeats=1)
+    results = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert [m.cell.path for m in results] == ["fast", "compiled"] and len(compiled) == 1
+    assert all(m.ms_per_image_step > 0 for m in results)

@@ -94,6 +94,8 @@ def _table(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark,
     for other in paths[1:]:
         table.add_column(f"{other} / fast" if other == "baseline" else "fast / compiled", justify="right")
     table.add_column("warm-up s", justify="right")
+    if "compiled" in paths:
+        table.add_column("compile s", justify="right")
     table.add_column("peak MB", justify="right")
     for key, by_path in rows.items():
         fast = by_path.get("fast")
@@ -101,9 +103,11 @@ def _table(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark,
         for other in paths[1:]:
             ratio = _ratio(by_path.get(other), fast) if other == "baseline" else _ratio(fast, by_path.get(other))
             cells.append(ratio)
-        warm = f"{fast.warmup_s:.1f}" if fast is not None and fast.warmup_s is not None else "-"
+        cells.append(_seconds(fast))
+        if "compiled" in paths:
+            cells.append(_seconds(by_path.get("compiled")))
         peak = f"{fast.peak_memory_mb:,.0f}" if fast is not None and fast.peak_memory_mb is not None else "-"
-        table.add_row(key[0], key[1], str(key[2]), key[3], *cells, warm, peak)
+        table.add_row(key[0], key[1], str(key[2]), key[3], *cells, peak)
     return table
 
 
@@ -111,6 +115,10 @@ def _ms(measurement) -> str:  # noqa: ANN001
     if measurement is None:
         return "-"
     return "skipped" if measurement.skipped else f"{measurement.ms_per_image_step:.2f}"
+
+
+def _seconds(measurement) -> str:  # noqa: ANN001 - the warm-up step (with compilation, for compiled cells)
+    return "-" if measurement is None or measurement.warmup_s is None else f"{measurement.warmup_s:.1f}"
 
 
 def _ratio(slow, fast) -> str:  # noqa: ANN001
