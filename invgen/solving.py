@@ -17,7 +17,7 @@ from torch import Tensor
 
 from invgen.components import build_metrics
 from invgen.consistency import consistent
-from invgen.starts import diverse_starts, rank
+from invgen.starts import rank, screened_starts
 from invgen.errors import UsageError
 from invgen.metrics import all_metrics
 from invgen.objective import Objective
@@ -96,8 +96,8 @@ def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
                   callback: Callable[[Progress], None] | None) -> Reconstruction:
     """K starts per observation in one batch (observation b's starts are rows b*K .. b*K+K-1), ranked."""
     batch, count = len(problem.observation), settings.starts
-    starts = diverse_starts(problem.generator, count, settings.seed, problem.device)
-    found = solve_map(objective.repeated(count), settings, init=starts.repeat(batch, 1, 1), callback=callback)
+    starts = screened_starts(objective, count, settings.seed, settings.precision)
+    found = solve_map(objective.repeated(count), settings, init=starts.flatten(0, 1), callback=callback)
     order = rank(found.objective.view(batch, count))
     rows = (torch.arange(batch)[:, None] * count + order.cpu()).flatten()
 
@@ -118,7 +118,7 @@ def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
               callback: Callable[[Progress], None] | None) -> Posterior:
     mixture = None
     if settings.starts > 1:
-        starts = diverse_starts(problem.generator, settings.starts, settings.seed, problem.device)
+        starts = screened_starts(objective, settings.starts, settings.seed, settings.precision)
         mixture = solve_mixture(objective, settings, starts, settings.samples, callback)
         found, samples = mixture.components, mixture.samples
         image_mean, image_std = mixture.image_mean, mixture.image_std

@@ -1,29 +1,64 @@
-"""Several MAP starts: diverse (farthest-point), optimised together, ranked by objective."""
+"""Several MAP starts: screened by the objective, diverse (farthest-point), optimised together, ranked."""
 
 import pytest
 import torch
 
 import invgen
 from invgen.errors import SpecError, UsageError
-from invgen.starts import POOL, diverse_starts
-
-
-def test_starts_are_the_mean_then_farthest_points_of_a_seeded_pool(fake_manager):
-    generator = invgen.generator("toy:size=16,layers=2")
-    starts = diverse_starts(generator, 4, seed=3, device=torch.device("cpu"))
-    assert torch.equal(starts[0], generator.initial_latent(1)[0])
-    pool = generator.map(torch.randn(3 * POOL, generator.z_dim, generator=torch.Generator().manual_seed(3)))
-    chosen = [starts[0]]
-    for start in starts[1:]:  # brute force: each pick is the pool point farthest from those before it
-        gaps = torch.stack([(pool - c).flatten(1).norm(dim=1) for c in chosen]).min(0).values
-        assert torch.allclose(start, pool[gaps.argmax()])
-        chosen.append(start)
+import invgen.starts as starts_module
+from invgen.objective import Objective
+from invgen.starts import KEEP, POOL, candidate_latents, candidate_scores, screened_starts
 
 
 def _problem(batch=2):
     generator = invgen.generator("toy:size=16,layers=2")
     truth = generator(generator.map(torch.randn(batch, 8, generator=torch.Generator().manual_seed(4))))
     return invgen.build_problem(truth, generator, "test-topmask", losses=["test-sse"], simulate=True)
+
+
+def _brute_force_starts(objective, candidates, count):
+    """The rule spelled out: score each candidate alone, keep the best share, then farthest points."""
+    starts = []
+    for b in range(objective.observation.shape[0]):
+        single = Objective(objective.generator, objective.forward_model, list(objective.losses),
+                           list(objective.priors), objective.observation[b:b + 1])
+        scores = torch.stack([single.evaluate(c[None]).total[0] for c in candidates])
+        kept = candidates[scores.argsort()[:max(count, round(len(candidates) * KEEP))]]
+        chosen = [kept[0]]
+        for _ in range(count - 1):
+            gaps = torch.stack([(kept - c).flatten(1).norm(dim=1) for c in chosen]).min(0).values
+            chosen.append(kept[gaps.argmax()])
+        starts.append(torch.stack(chosen))
+    return torch.stack(starts)
+
+
+def test_starts_are_the_best_fitting_candidate_then_farthest_points_of_the_best_share(fake_manager):
+    problem = _problem(batch=2)
+    objective = problem.objective()
+    starts = screened_starts(objective, 4, seed=3)
+    candidates = candidate_latents(problem.generator, 4, seed=3, device=torch.device("cpu"))
+    assert starts.shape == (2, 4, *candidates.shape[1:]) and len(candidates) == 1 + 4 * POOL
+    assert torch.equal(candidates[0], problem.generator.initial_latent(1)[0])
+    assert torch.allclose(starts, _brute_force_starts(objective, candidates, 4), atol=1e-6)
+    assert not torch.allclose(starts[0], starts[1])  # each observation gets its own starts
+
+
+def test_a_candidate_that_explains_the_observation_exactly_is_the_first_start(fake_manager):
+    generator = invgen.generator("toy:size=16,layers=2")
+    candidates = candidate_latents(generator, 3, seed=5, device=torch.device("cpu"))
+    truth = generator.synthesize(candidates[[7, 30]])
+    problem = invgen.build_problem(truth, generator, "test-topmask", losses=["test-sse"], simulate=True)
+    starts = screened_starts(problem.objective(), 3, seed=5)
+    assert torch.equal(starts[:, 0], candidates[[7, 30]])
+    assert len(torch.unique(starts.flatten(2), dim=1)[0]) == 3  # and the others differ from it
+
+
+def test_screening_in_parts_gives_the_same_scores(fake_manager, monkeypatch):
+    objective = _problem(batch=2).objective()
+    candidates = candidate_latents(objective.generator, 4, seed=1, device=torch.device("cpu"))
+    whole = candidate_scores(objective, candidates)
+    monkeypatch.setattr(starts_module, "SCREEN_PIXELS", 16 * 16 * 2 * 5)  # 5 candidates at a time
+    assert torch.allclose(candidate_scores(objective, candidates), whole)
 
 
 def test_modes_are_ranked_by_objective_and_the_best_is_the_reconstruction(fake_manager):

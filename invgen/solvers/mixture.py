@@ -60,11 +60,11 @@ def systematic_assignment(weights: Tensor, count: int, generator: torch.Generato
 
 def solve_mixture(objective: Objective, settings: VISettings, starts: Tensor, num_samples: int,
                   callback: Callable[[Progress], None] | None = None) -> MixtureResult:
-    """Fit one q per start ``starts [K, L, D]`` for every observation, weigh them by ELBO and draw
+    """Fit one q per start ``starts [B, K, L, D]`` (K per observation), weigh them by ELBO and draw
     ``num_samples`` mixture samples per observation."""
-    batch, count = objective.observation.shape[0], len(starts)
+    batch, count = starts.shape[:2]
     fitted = solve_vi(objective.repeated(count), replace(settings, starts=1), num_samples=num_samples,
-                      callback=callback, init=starts.repeat(batch, 1, 1), estimate_elbo=True)
+                      callback=callback, init=starts.flatten(0, 1), estimate_elbo=True)
     elbo = fitted.elbo.view(batch, count).cpu()
     weights = torch.softmax(elbo.double(), dim=1).float()
     rng = torch.Generator().manual_seed(settings.seed)

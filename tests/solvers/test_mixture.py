@@ -46,7 +46,7 @@ def _exact_mass_below_shift() -> float:
 
 def test_each_mode_gets_a_component_weighted_by_its_posterior_mass(fake_manager):
     objective = _objective(fake_manager)
-    starts = torch.tensor([[[SHIFT - 1.2]], [[SHIFT + 1.2]]])
+    starts = torch.tensor([[[[SHIFT - 1.2]], [[SHIFT + 1.2]]]])  # [B=1, K=2, L=1, D=1]
     settings = VISettings(steps=400, lr=0.02, map_steps=100, map_lr=0.05, samples_per_step=16, init_std=0.2)
     result = solve_mixture(objective, settings, starts, num_samples=20)
     means = result.components.mean.flatten()
