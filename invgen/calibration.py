@@ -141,10 +141,11 @@ def find_calibration(generator: str, forward: Sequence[str], objective: dict[str
     return load_calibration(path) if path.exists() else None
 
 
-def objective_identity(losses: Sequence[Any], priors: Sequence[Any], tie_layers: bool, basis: str) -> dict[str, Any]:
-    """What of a posterior method decides its spread: its terms (after the preset), W or W+, and q's basis."""
-    return {"losses": sorted(map(str, losses)), "priors": sorted(map(str, priors)), "tie_layers": tie_layers,
-            "basis": basis}
+def objective_identity(losses: Sequence[Any], priors: Sequence[Any], tie_layers: bool,
+                       basis: str | None = None) -> dict[str, Any]:
+    """What of a method decides its result: its terms (after the preset), W or W+, and (VI) q's basis."""
+    identity = {"losses": sorted(map(str, losses)), "priors": sorted(map(str, priors)), "tie_layers": tie_layers}
+    return identity if basis is None else {**identity, "basis": basis}
 
 
 def resolve_calibration(request: str | Path, generator: str, forward: Sequence[str],

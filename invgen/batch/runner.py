@@ -21,6 +21,7 @@ from invgen.batch.events import Events
 from invgen.batch.geometry import Geometry, restored
 from invgen.batch.inputs import InputItem
 from invgen.batch.store import RunStore
+from invgen.calibration import objective_identity
 from invgen.components import build_forward
 from invgen.atomic import write_files
 from invgen.domain import domain_report, reference_fits, warning_text
@@ -209,8 +210,7 @@ def _domain_reports(result: RunResult, problem: Any, setup: Setup, settings: MAP
     else:
         prediction = result.prediction
     terms = setup.terms
-    objective = {"losses": sorted(map(str, terms.losses)), "priors": sorted(map(str, terms.priors)),
-                 "tie_layers": settings.tie_layers or terms.tie_layers}
+    objective = objective_identity(terms.losses, terms.priors, settings.tie_layers or terms.tie_layers)
     references = reference_fits(setup, specs, settings, objective)
     if references is None:
         return None
