@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 import invgen
@@ -30,7 +31,9 @@ def test_run_records_the_domain_check_and_measures_the_reference_once(tmp_path, 
     first = invoke(*command, "-o", tmp_path / "a")
     assert first.exit_code == 0, first.output
     domain = json.loads((tmp_path / "a" / "run.json").read_text())["domain"]
-    assert len(domain["in_domain_db"]) == 4 and domain["out_of_domain"] in (True, False)
+    assert len(domain["in_domain_db"]) == 4
+    assert domain["gap_db"] == pytest.approx(min(domain["in_domain_db"]) - domain["fit_db"], abs=2e-3)
+    assert domain["out_of_domain"] is False  # the input is the toy generator's own image
     cached = list((tmp_path / "home" / "domain").glob("*.json"))
     assert len(cached) == 1
     stamp = cached[0].stat().st_mtime_ns
