@@ -30,6 +30,26 @@ def modes_table(folder: Path) -> list[str]:
     ]
 
 
+OTHER_TASKS = ("sr8", "inpaint-center", "inpaint-large", "deblur", "mri4")
+
+
+def task_modes_table(folder: Path) -> list[str]:
+    """The 10-start modes of every task: x4 SR from its own run, the others from ``modes-TASK``."""
+    rows = ["| task | digits | top mode is the true digit | true digit among the 10 modes | distinct digits "
+            "among the modes | top mode PSNR | best of the 10 modes PSNR | fit of f(top mode) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for task, name in (("sr4", "sr4"), *((task, f"modes-{task}") for task in OTHER_TASKS)):
+        path = folder / name / "summary.json"
+        if not path.exists():
+            rows.append(f"| {task} | not run yet | | | | | | |")
+            continue
+        s = json.loads(path.read_text())
+        rows.append(f"| {task} | {s['digits']} | {percent(s['top_mode_correct'])} | "
+                    f"{percent(s['true_class_among_modes'])} | {s['distinct_classes_per_digit']:.2f} | "
+                    f"{s['top_psnr_raw']:.2f} dB | {s['best_mode_psnr']:.2f} dB | {s['fit_raw_db']:.1f} dB |")
+    return rows
+
+
 def coverage_table(folder: Path) -> list[str]:
     rows = ["| task | digits | calibration scale (fitted on) | 2-std coverage before | after | "
             "mean PSNR of the posterior mean |", "|---|---|---|---|---|---|"]
@@ -49,10 +69,23 @@ def records(folder: Path) -> dict[int, dict]:
     return {r["index"]: r for path in sorted(folder.glob("chunk-*.json")) for r in json.loads(path.read_text())["records"]}
 
 
+GAUSSIAN = ("one Gaussian (bayes preset)", "vi-center40")
+MIXTURE = ("mixture over 4 starts (bayes)", "vi-mixture-center40")
+SHARPNESS = ("mixture over 4 starts, pixel sigma 0.05", "vi-mixture-center40-sigma005")
+
+
 def mixture_table(folder: Path) -> list[str]:
-    """One Gaussian against the mixture, on the same digits."""
-    runs = (("one Gaussian (bayes preset)", "vi-center40-50"), ("mixture over 4 starts (bayes)", "vi-mixture-center40"),
-            ("mixture over 4 starts, pixel sigma 0.05", "vi-mixture-center40-sigma005"))
+    """One Gaussian against the mixture over 4 starts, on the digits both have."""
+    return samples_table(folder, (GAUSSIAN, MIXTURE))
+
+
+def sharpness_table(folder: Path) -> list[str]:
+    """The same with the less sharp likelihood added (a smaller run: the digits all three have)."""
+    return samples_table(folder, (GAUSSIAN, MIXTURE, SHARPNESS))
+
+
+def samples_table(folder: Path, runs: tuple[tuple[str, str], ...]) -> list[str]:
+    """How often the VI samples show the true digit, per run, over the digits every run has."""
     found = {title: records(folder / name) for title, name in runs}
     common = sorted(set.intersection(*(set(chosen) for chosen in found.values())))
     if not common:
@@ -101,7 +134,8 @@ def tuned_table(folder: Path) -> list[str]:
 
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/modes")
-    for make in (modes_table, coverage_table, mixture_table, tuned_table, domain_table):
+    for make in (modes_table, task_modes_table, coverage_table, mixture_table, sharpness_table, tuned_table,
+                 domain_table):
         try:
             print("\n".join(make(folder)) + "\n")
         except FileNotFoundError as error:
