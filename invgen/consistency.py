@@ -27,6 +27,17 @@ def check_mode(mode: str) -> None:
         raise UsageError(f"unknown --consistency {mode!r} (choose {', '.join(MODES)})")
 
 
+def check_applies(forward: ForwardModel, image_shape: tuple[int, ...], mode: str,
+                  device: torch.device | str = "cpu") -> None:
+    """Refuse, before any compute, a ``mode`` that ``forward`` does not allow (a one-line :class:`UsageError`)."""
+    check_mode(mode)
+    if mode == "none":
+        return
+    blank = torch.zeros(1, *image_shape, device=device)
+    with torch.no_grad():
+        consistent(blank, forward(blank), forward, mode)
+
+
 def consistent(image: Tensor, observation: Tensor, forward: ForwardModel, mode: str) -> Tensor:
     """``image [B, C, H, W]`` made to agree with ``observation`` by ``mode`` (paste or project)."""
     check_mode(mode)

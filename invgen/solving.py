@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from invgen.components import build_metrics
-from invgen.consistency import consistent
+from invgen.consistency import check_applies, consistent
 from invgen.starts import rank, screened_starts
 from invgen.errors import UsageError
 from invgen.metrics import all_metrics
@@ -49,10 +49,7 @@ def solve(
         _check_init(init, problem)
         if isinstance(settings, MAPSettings) and settings.starts > 1:
             raise UsageError("init and starts > 1 exclude each other: the starts are drawn by invgen")
-    if consistency != "none":
-        blank = torch.zeros(1, *problem.generator.image_shape, device=problem.device)
-        with torch.no_grad():
-            consistent(blank, problem.forward(blank), problem.forward, consistency)  # refuse before any compute
+    check_applies(problem.forward, problem.generator.image_shape, consistency, problem.device)  # before any compute
     objective = problem.objective()
     # every step allocates the same large tensors: keep them mapped meanwhile (2-3x on CPU at 1024 px)
     with kept_memory() if fast_paths() else contextlib.nullcontext():

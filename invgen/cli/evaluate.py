@@ -33,6 +33,12 @@ def evaluate(
     lr: float = typer.Option(0.05, "--lr", callback=learning_rate, help="Adam learning rate."),
     batch: int = typer.Option(100, "--batch", min=1, help="Images optimised together."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated noise and the solvers."),
+    starts: int = typer.Option(1, "--starts", min=1, max=64, help="Generator methods solve from K starts per image "
+                                                                  "(MAP: the best-ranked mode is scored; VI: a "
+                                                                  "mixture of K components)."),
+    consistency: str = typer.Option("none", "--consistency", help="Post-step of every generator method's "
+                                                                 "reconstruction: paste (masks), project (e.g. "
+                                                                 "area down-sampling) or none."),
     precision: str = typer.Option("fp32", "--precision",
                                   help="fp32, or bf16 (networks in bfloat16 while optimising: faster on AMX CPUs)."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N: where the "
@@ -47,6 +53,7 @@ def evaluate(
         from rich.console import Console
 
         from invgen.atomic import write_files
+        from invgen.consistency import check_mode
         from invgen.evaluation.changes import rich_table as changes_table
         from invgen.evaluation.experiment import Experiment, check_output, run_experiment
         from invgen.evaluation.methods import ablation as lookup_ablation
@@ -58,6 +65,7 @@ def evaluate(
         from invgen.plugins import registry
         from invgen.problem import resolve_device
 
+        check_mode(consistency)
         check_output(output, overwrite, resume)
         baselines = [name for name in method if name in registry().baselines] if not ablation else []
         chosen = (lookup_ablation(ladder).steps if ablation else
@@ -65,7 +73,8 @@ def evaluate(
         tasks = tuple(lookup_task(name) for name in task) or (first_task(),)
         experiment = Experiment(generator, data, tasks, tuple(chosen),
                                 tuple(baselines), Budget(steps=steps, lr=lr, batch=batch, seed=seed,
-                                                         precision=precision), limit, ablation)
+                                                         precision=precision, starts=starts,
+                                                         consistency=consistency), limit, ablation)
         command = "invgen eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
         target = resolve_device(device, tf32)
         with _Bar() as bar:

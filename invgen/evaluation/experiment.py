@@ -14,7 +14,8 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from invgen.components import build_generator, build_metrics, metric_columns
+from invgen.components import build_forward, build_generator, build_metrics, metric_columns
+from invgen.consistency import check_applies, check_mode
 from invgen.errors import InputError, OutputExists, UsageError
 from invgen.evaluation import report
 from invgen.evaluation.changes import markdown as changes_markdown
@@ -23,6 +24,7 @@ from invgen.evaluation.methods import objective_identity
 from invgen.evaluation.parts import load_part, part_key, save_part
 from invgen.evaluation.runner import (Budget, Outcome, baseline_applies, observations, run_baseline,
                                       run_generator_method)
+from invgen.forward import chain
 from invgen.io import IMAGE_SUFFIXES, load_image
 from invgen.metrics import COVERAGE_COLUMNS, Column
 from invgen.plugins import registry
@@ -59,6 +61,7 @@ class Experiment:
     ablation: bool = False
 
     def __post_init__(self) -> None:
+        check_mode(self.budget.consistency)
         if not self.methods and not self.baselines:
             known = ", ".join([*registry().methods, *registry().baselines]) or "none registered"
             raise UsageError(f"give at least one --method (choose from {known}) or --ablation")
@@ -100,11 +103,14 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
     clean = evenly_spaced(load_images(experiment.data, model.image_shape), experiment.limit)
     metrics = build_metrics()
     store = _Parts(output, clean, resume, {"generator": experiment.generator, "data": experiment.data,
-                                          "limit": experiment.limit, "budget": experiment.budget.__dict__})
+                                          "limit": experiment.limit, "budget": experiment.budget.identity()})
     outcomes: list[Outcome] = []
     files: dict[str, bytes] = {}
     progress.start(len(experiment.tasks) * len(clean) * (len(experiment.methods) + len(experiment.baselines)))
     shape = tuple(clean.shape[1:])
+    if experiment.methods:  # a post-step some task's chain does not allow: refuse before any task is run
+        for task in experiment.tasks:
+            check_applies(chain(build_forward(task.chain_for(0))), shape, experiment.budget.consistency)
     for task in experiment.tasks:
         observed, groups = observations(task, clean, experiment.budget.seed)
         for name in experiment.baselines:

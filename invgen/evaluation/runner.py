@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import Tensor
@@ -51,7 +51,8 @@ def example_indices(count: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Budget:
-    """Solver settings shared by every generator method."""
+    """Solver settings shared by every generator method: ``starts`` > 1 solves from that many starts per image
+    (MAP: the best-ranked mode is scored; VI: a mixture), ``consistency`` post-steps every reconstruction."""
 
     steps: int = 200
     lr: float = 0.05
@@ -59,14 +60,22 @@ class Budget:
     seed: int = 0
     vi_steps: int = 100
     precision: str = "fp32"
+    starts: int = 1
+    consistency: str = "none"
 
     def settings(self, chosen: Method) -> MAPSettings | VISettings:
         """The solver settings of ``chosen`` under this budget."""
         if chosen.vi:
             return VISettings(steps=self.vi_steps, map_steps=self.steps, map_lr=self.lr, seed=self.seed,
-                              precision=self.precision)
+                              precision=self.precision, starts=self.starts)
         return MAPSettings(steps=self.steps, lr=self.lr, seed=self.seed, tie_layers=chosen.tie_layers,
-                           precision=self.precision)
+                           precision=self.precision, starts=self.starts)
+
+    def identity(self) -> dict[str, Any]:
+        """What of the budget decides the numbers: every field, but ``starts`` and ``consistency`` only when
+        they are not the defaults, so results saved before these existed are still found (``--resume``)."""
+        later = {"starts": 1, "consistency": "none"}
+        return {key: value for key, value in self.__dict__.items() if later.get(key, object()) != value}
 
 
 def method_generator(spec: str, chosen: Method):  # noqa: ANN201 - a Generator
@@ -105,7 +114,8 @@ def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean:
     for indices in groups.values():
         for start in range(0, len(indices), budget.batch):
             chunk = indices[start:start + budget.batch]
-            result = solve(setup.problem(observed[chunk], task.chain_for(chunk[0])), settings)
+            result = solve(setup.problem(observed[chunk], task.chain_for(chunk[0])), settings,
+                           consistency=budget.consistency)
             if result.interrupted:  # a truncated solve is no result: stop before it is saved as a finished part
                 raise KeyboardInterrupt
             reconstructions[chunk] = result.image.clamp(-1, 1)

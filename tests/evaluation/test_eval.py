@@ -122,3 +122,51 @@ def test_posterior_methods_are_scored_by_the_coverage_of_their_std_map(images, t
     assert 0 <= rows["post"]["coverage2"] <= 1 and 0 <= rows["post"]["coverage2_unknown"] <= 1
     assert "coverage2" not in rows["pixel"]
     assert "2-std coverage (hidden)" in (out / "results.md").read_text()
+
+
+def test_starts_and_consistency_reach_every_generator_solve_and_key_its_saved_results(images, tmp_path, fake_manager,
+                                                                                        monkeypatch):
+    import invgen.evaluation.runner as runner_module
+
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
+    calls = []
+    real_solve = runner_module.solve
+
+    def spying_solve(problem, settings, **options):
+        calls.append((settings.starts, options.get("consistency")))
+        return real_solve(problem, settings, **options)
+
+    monkeypatch.setattr(runner_module, "solve", spying_solve)
+    out = tmp_path / "eval"
+    command = ["eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-topmask", "-m", "pixel",
+               "--steps", "5", "--batch", "2", "--output", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(create_app(), command).exit_code == 0
+    assert calls == [(1, "none")] * 2
+    calls.clear()
+    options = runner.invoke(create_app(), [*command, "--resume", "--starts", "3", "--consistency", "paste"])
+    assert options.exit_code == 0, options.output
+    assert calls == [(3, "paste")] * 2  # not the saved default-budget part: other settings, other results
+    assert len(list((out / "parts").glob("*.safetensors"))) == 2
+
+
+def test_the_default_budget_keys_saved_results_as_before_starts_and_consistency_existed():
+    from invgen.evaluation.runner import Budget
+
+    assert Budget().identity() == {"steps": 200, "lr": 0.05, "batch": 100, "seed": 0, "vi_steps": 100,
+                                   "precision": "fp32"}
+    assert Budget(starts=4).identity()["starts"] == 4 and Budget(consistency="paste").identity()["consistency"] == "paste"
+
+
+def test_a_consistency_step_a_task_does_not_allow_is_refused_before_any_work(images, tmp_path, fake_manager):
+    fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(create_app(), [
+        "eval", "-g", "toy:size=32", "--data", str(images), "-t", "test-topmask", "-t", "test-down", "-m", "bicubic",
+        "-m", "pixel", "--steps", "5", "--consistency", "paste", "--output", str(out)])
+    assert result.exit_code == 2 and "--consistency paste needs a mask" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not list(out.glob("parts/*"))  # not even the first task's baseline was run
+    unknown = CliRunner().invoke(create_app(), ["eval", "-g", "toy:size=32", "--data", str(images), "-m", "pixel",
+                                                "--consistency", "magic", "--output", str(out)])
+    assert unknown.exit_code == 2 and "unknown --consistency 'magic'" in unknown.stderr
