@@ -46,7 +46,8 @@ class Cell:
 
 @dataclass
 class Measurement:
-    """One cell's timing: ms per image-step (median of ``repeats`` steps after the warm-up), or why it was skipped."""
+    """One cell's timing: ms per image-step (median of ``repeats`` steps after the ``warmup`` untimed ones, whose
+    seconds together are ``warmup_s``), or why it was skipped."""
 
     cell: Cell
     ms_per_image_step: float | None = None
@@ -73,6 +74,7 @@ class Plan:
     forward: str = "identity"
     repeats: int = 5
     budget_s: float = 120.0
+    warmup: int = 1  # untimed steps first (memory the fast path keeps settles within a few steps of one shape)
 
     def cells(self) -> list[Cell]:
         """Baseline cells first (see the module's note), then the others; small batches before large ones."""
@@ -148,7 +150,7 @@ def _skip_reason(cell: Cell, done: list[Measurement], plan: Plan, limit_mb: floa
         same = (earlier.cell.generator, earlier.cell.workload, earlier.cell.precision, earlier.cell.path)
         if same == (cell.generator, cell.workload, cell.precision, cell.path) and earlier.cell.batch < cell.batch \
                 and earlier.ms_per_image_step is not None:
-            predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + 1) / 1000
+            predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + plan.warmup) / 1000
             if predicted > plan.budget_s:
                 return f"would take ~{predicted:.0f} s (> --budget {plan.budget_s:g} s)"
             if earlier.peak_memory_mb is not None and earlier.start_memory_mb is not None:
@@ -167,7 +169,8 @@ def _measure(cell: Cell, generator: Any, plan: Plan, device: torch.device) -> Me
         return Measurement(cell, skipped=str(error))
     with _path(cell.path), _precision_context(cell.precision), _PeakMemory(device) as peak:
         started = time.perf_counter()
-        _synchronised(step, device)
+        for _ in range(plan.warmup):
+            _synchronised(step, device)
         warmup = time.perf_counter() - started
         seconds = [_timed(step, device) for _ in range(plan.repeats)]
     median = statistics.median(seconds)

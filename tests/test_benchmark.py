@@ -20,11 +20,11 @@ def test_baseline_cells_run_first_and_on_the_plain_path(fake_manager, monkeypatc
         return synthesize(self, w)
 
     monkeypatch.setattr(ToyGenerator, "synthesize", recording)
-    plan = Plan((GENERATOR,), ("synthesis",), (2, 1), ("fp32",), ("fast", "baseline"), repeats=2)
+    plan = Plan((GENERATOR,), ("synthesis",), (2, 1), ("fp32",), ("fast", "baseline"), repeats=2, warmup=3)
     results = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
     assert [(m.cell.path, m.cell.batch) for m in results] == [("baseline", 1), ("baseline", 2), ("fast", 1),
                                                               ("fast", 2)]
-    assert seen == [(1, False)] * 3 + [(2, False)] * 3 + [(1, True)] * 3 + [(2, True)] * 3  # warm-up + 2 timed
+    assert seen == [(1, False)] * 5 + [(2, False)] * 5 + [(1, True)] * 5 + [(2, True)] * 5  # 3 warm-up + 2 timed
     for m in results:
         assert len(m.step_ms) == 2 and m.ms_per_image_step > 0 and m.warmup_s >= 0 and m.peak_memory_mb > 0
     pairs = speedups(results)
@@ -47,6 +47,9 @@ def test_a_large_batch_predicted_over_budget_is_skipped():
     small = Measurement(Cell("g", "synthesis", 1, "fp32", "fast"), ms_per_image_step=1000.0)
     plan = Plan(("g",), ("synthesis",), (1, 8, 32), ("fp32",), ("fast",), repeats=5, budget_s=60)
     assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 1e9) == ""  # 8 * 6 s = 48 s
+    slower = Plan(("g",), ("synthesis",), (1, 8), ("fp32",), ("fast",), repeats=5, budget_s=60, warmup=3)
+    assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], slower, 1e9) == \
+        "would take ~64 s (> --budget 60 s)"  # the warm-up steps count: 8 * 8 s
     assert _skip_reason(Cell("g", "synthesis", 32, "fp32", "fast"), [small], plan, 1e9) == \
         "would take ~192 s (> --budget 60 s)"
     assert _skip_reason(Cell("g", "synthesis", 32, "bf16", "fast"), [small], plan, 1e9) == ""  # another precision

@@ -28,6 +28,9 @@ def bench(
     compile_step: bool = typer.Option(False, "--compile", help="Also measure torch.compile of the step "
                                                                "(compile time is in the warm-up column)."),
     repeats: int = typer.Option(5, "--repeats", min=1, help="Timed steps per cell after the warm-up (median)."),
+    warmup: int = typer.Option(1, "--warmup", min=1, help="Untimed steps per cell first (their seconds are the "
+                                                          "warm-up column); the fast path's kept memory settles "
+                                                          "within a few steps."),
     budget: float = typer.Option(120.0, "--budget", min=1.0, help="Skip a cell that a smaller batch predicts to "
                                                                   "take longer than this many seconds."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
@@ -45,7 +48,7 @@ def bench(
         precisions = precision or (["fp32", "bf16", "tf32"] if chosen.type == "cuda" else ["fp32", "bf16"])
         paths = ["fast"] + (["baseline"] if baseline else []) + (["compiled"] if compile_step else [])
         plan = Plan(tuple(generator or default_generators()), tuple(workload), tuple(batch), tuple(precisions),
-                    tuple(paths), forward=forward, repeats=repeats, budget_s=budget)
+                    tuple(paths), forward=forward, repeats=repeats, budget_s=budget, warmup=warmup)
         console = Console(stderr=True)
         about = machine()
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
@@ -56,7 +59,8 @@ def bench(
             if json_path is not None:
                 from invgen.atomic import write_atomic
 
-                saved = {"command": command, "device": str(chosen), "machine": about,
+                saved = {"command": command, "device": str(chosen), "machine": about, "warmup_steps": warmup,
+                         "repeats": repeats,
                          "measurements": [m.record() for m in done], "speedups": speedups(done)}
                 write_atomic(json_path, (json.dumps(saved, indent=2) + "\n").encode())
 

@@ -10,11 +10,12 @@ GENERATOR = "toy:size=16,layers=2"
 def test_bench_prints_the_table_and_writes_the_json(fake_manager, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-w", "test-preset", "-f", "test-blur:sigma=1",
-                    "-b", "1", "-b", "4", "-p", "fp32", "--baseline", "--repeats", "2", "--json", tmp_path / "b.json")
+                    "-b", "1", "-b", "4", "-p", "fp32", "--baseline", "--repeats", "2", "--warmup", "2", "--json", tmp_path / "b.json")
     assert result.exit_code == 0, result.output
     assert "ms per image-step" in result.output and "baseline / fast" in result.output
     record = json.loads((tmp_path / "b.json").read_text())
     assert record["command"].startswith("invgen bench") and record["machine"]["threads"] >= 1
+    assert record["warmup_steps"] == 2 and record["repeats"] == 2
     cells = {(m["workload"], m["batch"], m["path"]) for m in record["measurements"]}
     assert cells == {(w, b, p) for w in ("synthesis", "test-preset") for b in (1, 4) for p in ("fast", "baseline")}
     assert all(m["ms_per_image_step"] > 0 and len(m["step_ms"]) == 2 for m in record["measurements"])
