@@ -11,6 +11,8 @@ CENTER40="center-mask:fraction=0.4"
 
 # 1. x4 super-resolution, 10 MAP starts per digit, all 500 held-out digits (default MAP preset: pixel)
 $PY scripts/modes_experiment.py --task sr4 --starts 10 --out $OUT/sr4
+#    and on the 200 digits (20 per class) the observation-blind starts were measured on before (commit d8fccb8)
+$PY scripts/modes_experiment.py --task sr4 --starts 10 --limit 200 --out $OUT/sr4-limit200
 
 # 2. calibrations of the default VI posterior (bayes preset), fitted on 50 training digits each
 for forward in downsample:factor=4 "$CENTER40"; do
@@ -46,3 +48,9 @@ $PY scripts/domain_experiment.py --out docs/results/domain
 for task in sr8 inpaint-center inpaint-large deblur mri4; do
     $PY scripts/modes_experiment.py --task $task --starts 10 --limit 100 --out $OUT/modes-$task
 done
+
+# 8. the new options in the method table (500 held-out digits; compare with pixel in docs/results/eval500)
+export INVGEN_LPIPS_WEIGHTS=${INVGEN_LPIPS_WEIGHTS:-../shared/weights/lpips}
+EVAL=($INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --steps 100 --batch 50 --precision bf16 --resume)
+"${EVAL[@]}" -t sr4 -m pixel --starts 10 --consistency project --output $OUT/eval-sr4-starts10-project
+"${EVAL[@]}" -t inpaint-center -m pixel --starts 10 --consistency paste --output $OUT/eval-center-starts10-paste
