@@ -75,6 +75,7 @@ class Plan:
     repeats: int = 5
     budget_s: float = 120.0
     warmup: int = 1  # untimed steps first (memory the fast path keeps settles within a few steps of one shape)
+    memory_limit_mb: float | None = None  # what a cell may be predicted to use; None: :func:`memory_limit_mb`
 
     def cells(self) -> list[Cell]:
         """Baseline cells first (see the module's note), then the others; small batches before large ones."""
@@ -111,7 +112,7 @@ def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measureme
     check_plan(plan, device)
     generators = {spec: build_generator(spec).to(device) for spec in plan.generators}
     results: list[Measurement] = []
-    limit_mb = memory_limit_mb(device)
+    limit_mb = memory_limit_mb(device) if plan.memory_limit_mb is None else plan.memory_limit_mb
     for cell in plan.cells():
         skip = _skip_reason(cell, results, plan, limit_mb)
         result = Measurement(cell, skipped=skip) if skip else _measure(cell, generators[cell.generator], plan, device)
@@ -157,7 +158,7 @@ def _skip_reason(cell: Cell, done: list[Measurement], plan: Plan, limit_mb: floa
                 growth = max(earlier.peak_memory_mb - earlier.start_memory_mb, 0) * cell.batch / earlier.cell.batch
                 if earlier.start_memory_mb + growth > limit_mb:
                     return f"would need ~{(earlier.start_memory_mb + growth) / 1024:.0f} GB ({limit_mb / 1024:.0f} GB " \
-                           f"usable here)"
+                           f"usable here; --memory-limit GB sets it)"
             return ""
     return ""
 

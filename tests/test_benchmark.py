@@ -70,8 +70,16 @@ def test_a_large_batch_predicted_over_memory_is_skipped():
                         start_memory_mb=1024)
     plan = Plan(("g",), ("synthesis",), (1, 8), ("fp32",), ("fast",))
     assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 12 * 1024) == \
-        "would need ~13 GB (12 GB usable here)"
+        "would need ~13 GB (12 GB usable here; --memory-limit GB sets it)"
     assert _skip_reason(Cell("g", "synthesis", 8, "fp32", "fast"), [small], plan, 14 * 1024) == ""
+
+
+def test_the_plans_memory_limit_replaces_the_machines(fake_manager):
+    plan = Plan((GENERATOR,), ("synthesis",), (1, 2), ("fp32",), ("fast",), repeats=1, memory_limit_mb=1.0)
+    one, two = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert one.ms_per_image_step > 0 and "usable here; --memory-limit GB sets it" in two.skipped  # RSS alone > 1 MB
+    default = Plan((GENERATOR,), ("synthesis",), (1, 2), ("fp32",), ("fast",), repeats=1)
+    assert not any(m.skipped for m in measure_all(default, torch.device("cpu"), on_result=lambda m: None))
 
 
 def test_compiled_cells_run_the_step_through_torch_compile(fake_manager, monkeypatch):

@@ -33,6 +33,9 @@ def bench(
                                                           "within a few steps."),
     budget: float = typer.Option(120.0, "--budget", min=1.0, help="Skip a cell that a smaller batch predicts to "
                                                                   "take longer than this many seconds."),
+    memory_limit: Optional[float] = typer.Option(None, "--memory-limit", min=0.1, help="GB a cell may be predicted "
+                                                 "to use before it is skipped (default: 85% of RAM, 95% of the "
+                                                 "GPU's memory); the prediction scales a smaller batch's growth."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Also write every measurement and the machine "
                                                                   "to this file (rewritten after each cell)."),
@@ -48,7 +51,8 @@ def bench(
         precisions = precision or (["fp32", "bf16", "tf32"] if chosen.type == "cuda" else ["fp32", "bf16"])
         paths = ["fast"] + (["baseline"] if baseline else []) + (["compiled"] if compile_step else [])
         plan = Plan(tuple(generator or default_generators()), tuple(workload), tuple(batch), tuple(precisions),
-                    tuple(paths), forward=forward, repeats=repeats, budget_s=budget, warmup=warmup)
+                    tuple(paths), forward=forward, repeats=repeats, budget_s=budget, warmup=warmup,
+                    memory_limit_mb=None if memory_limit is None else memory_limit * 1024)
         console = Console(stderr=True)
         about = machine()
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
