@@ -132,10 +132,31 @@ def tuned_table(folder: Path) -> list[str]:
     return rows
 
 
+OPTION_RUNS = (("plain", "1", "none"), ("sr4-starts10-project", "10", "project"),
+               ("center-starts10-paste", "10", "paste"))
+
+
+def options_table(folder: Path) -> list[str]:
+    """The method table with ``--starts`` and ``--consistency`` (invgen eval), beside one start and the baselines."""
+    rows = ["| task | method | starts | consistency | n | LPIPS | PSNR | SSIM | s/image |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    found = []
+    for name, starts, consistency in OPTION_RUNS:
+        summary = json.loads((folder / "eval-options" / name / "results.json").read_text())["summary"]
+        baseline = lambda row: row["method"] != "pixel"  # noqa: E731 - classical baselines take neither option
+        found += [(row, "-" if baseline(row) else starts, "-" if baseline(row) else consistency) for row in summary]
+    for row, starts, consistency in sorted(found, key=lambda item: item[0]["task"]):
+        lpips = f"{row['lpips']:.3f} ± {row['lpips_se']:.3f}" if "lpips" in row else "n/a"
+        rows.append(f"| {row['task']} | {row['method']} | {starts} | {consistency} | {row['n']} | {lpips} | "
+                    f"{row['psnr']:.2f} ± {row['psnr_se']:.2f} | {row['ssim']:.3f} ± {row['ssim_se']:.3f} | "
+                    f"{row['seconds_per_image']:.3f} |")
+    return rows
+
+
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/modes")
-    for make in (modes_table, task_modes_table, coverage_table, mixture_table, sharpness_table, tuned_table,
-                 domain_table):
+    for make in (modes_table, task_modes_table, options_table, coverage_table, mixture_table, sharpness_table,
+                 tuned_table, domain_table):
         try:
             print("\n".join(make(folder)) + "\n")
         except FileNotFoundError as error:

@@ -49,8 +49,10 @@ for task in sr8 inpaint-center inpaint-large deblur mri4; do
     $PY scripts/modes_experiment.py --task $task --starts 10 --limit 100 --out $OUT/modes-$task
 done
 
-# 8. the new options in the method table (500 held-out digits; compare with pixel in docs/results/eval500)
+# 8. the new options in the method table, 100 evenly spaced held-out digits: pixel from 1 start with the baselines,
+#    then pixel from 10 starts with each task's consistency step
 export INVGEN_LPIPS_WEIGHTS=${INVGEN_LPIPS_WEIGHTS:-../shared/weights/lpips}
-EVAL=($INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --steps 100 --batch 50 --precision bf16 --resume)
-"${EVAL[@]}" -t sr4 -m pixel --starts 10 --consistency project --output $OUT/eval-sr4-starts10-project
-"${EVAL[@]}" -t inpaint-center -m pixel --starts 10 --consistency paste --output $OUT/eval-center-starts10-paste
+EVAL=($INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --limit 100 --steps 100 --batch 50 --precision bf16 --resume)
+"${EVAL[@]}" -t sr4 -t inpaint-center -m pixel -m bicubic -m biharmonic --output $OUT/eval-options/plain
+"${EVAL[@]}" -t sr4 -m pixel --starts 10 --consistency project --output $OUT/eval-options/sr4-starts10-project
+"${EVAL[@]}" -t inpaint-center -m pixel --starts 10 --consistency paste --output $OUT/eval-options/center-starts10-paste
