@@ -65,9 +65,9 @@ def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch, lpi
     solved = []
     real_solve = runner_module.solve
 
-    def counted(problem, settings):
+    def counted(problem, settings, **options):
         solved.append(settings)
-        return real_solve(problem, settings)
+        return real_solve(problem, settings, **options)
 
     monkeypatch.setattr(runner_module, "solve", counted)
     out = tmp_path / "eval"
