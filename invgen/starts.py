@@ -62,8 +62,6 @@ def screened_starts(objective: Objective, count: int, seed: int, precision: str 
     """``count`` W+ latents per observation, ``[B, count, L, D]``: the best-scoring candidate of the pool,
     then farthest points among the best :data:`KEEP` share of it (at least ``count`` candidates)."""
     candidates = candidate_latents(objective.generator, count, seed, objective.observation.device)
-    if count == 1:
-        return candidates[:1].expand(objective.observation.shape[0], 1, *candidates.shape[1:])
     scores = candidate_scores(objective, candidates, precision)
     keep = max(count, round(len(candidates) * KEEP))
     best = scores.argsort(dim=1)[:, :keep].to(candidates.device)
