@@ -55,7 +55,7 @@ class Measurement:
     warmup_s: float | None = None
     peak_memory_mb: float | None = None
     start_memory_mb: float | None = None  # the same measure just before the cell
-    memory: str = ""  # what peak_memory_mb is: rss (sampled), cuda (max_memory_allocated)
+    memory: str = ""  # what peak_memory_mb is: rss peak (VmHWM), rss (sampled), cuda (max_memory_allocated)
     skipped: str = ""
 
     def record(self) -> dict[str, Any]:
@@ -239,7 +239,8 @@ def _timed(step: Callable[[], None], device: torch.device) -> float:
 
 
 class _PeakMemory:
-    """Peak memory during a block: CUDA's max_memory_allocated, or the process's RSS sampled every 2 ms."""
+    """Peak memory during a block: CUDA's max_memory_allocated; on Linux the kernel's peak RSS (VmHWM), reset at
+    the start of the block; elsewhere the RSS sampled every 2 ms (a sampling thread steals time from the steps)."""
 
     def __init__(self, device: torch.device) -> None:
         self.device = device
@@ -256,15 +257,19 @@ class _PeakMemory:
             self.start_megabytes = torch.cuda.memory_allocated(self.device) / 2**20
         elif _rss_bytes() is not None:
             self.start_megabytes = (_rss_bytes() or 0) / 2**20
-            self._thread = threading.Thread(target=self._sample, daemon=True)
-            self._thread.start()
+            if _reset_peak_rss():
+                self.kind = "rss peak"
+            else:
+                self._thread = threading.Thread(target=self._sample, daemon=True)
+                self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.kind == "cuda":
             self.megabytes = torch.cuda.max_memory_allocated(self.device) / 2**20
-            return
-        if self._thread is not None:
+        elif self.kind == "rss peak":
+            self.megabytes = (_peak_rss_bytes() or 0) / 2**20
+        elif self._thread is not None:
             self._stop.set()
             self._thread.join()
             self.megabytes = self._peak / 2**20
@@ -285,6 +290,27 @@ def _rss_bytes() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return pages * resource.getpagesize()
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's record of this process's peak RSS (Linux 4.0+); False where that is not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return _peak_rss_bytes() is not None
+
+
+def _peak_rss_bytes() -> int | None:
+    """The peak RSS since the last reset (VmHWM of /proc/self/status), or None without it."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return None
 
 
 def machine() -> dict[str, Any]:

@@ -1,9 +1,12 @@
 """invgen.benchmark: which cells are measured, in which order and on which path; skips and speed-ups."""
 
+import time
+
 import pytest
 import torch
 
-from invgen.benchmark import Cell, Measurement, Plan, _skip_reason, measure_all, speedups
+from invgen import benchmark
+from invgen.benchmark import Cell, Measurement, Plan, _PeakMemory, _rss_bytes, _skip_reason, measure_all, speedups
 from invgen.errors import UsageError
 from invgen.speed import fast_paths
 from invgen.testing.toy import ToyGenerator
@@ -94,3 +97,18 @@ def test_compiled_cells_run_the_step_through_torch_compile(fake_manager, monkeyp
     results = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
     assert [m.cell.path for m in results] == ["fast", "compiled"] and len(compiled) == 1
     assert all(m.ms_per_image_step > 0 for m in results)
+
+
+@pytest.mark.parametrize("kernel_peak", [True, False], ids=["kernel-peak", "sampled"])
+def test_peak_memory_sees_a_block_that_touches_256_mb(monkeypatch, kernel_peak):
+    if _rss_bytes() is None:
+        pytest.skip("no /proc/self/statm here: the peak is the process's, not the block's")
+    if not kernel_peak:
+        monkeypatch.setattr(benchmark, "_reset_peak_rss", lambda: False)
+    size = 256 * 2**20
+    with _PeakMemory(torch.device("cpu")) as peak:
+        block = torch.ones(size // 4)  # written: every page resident
+        time.sleep(0.05)  # the sampling thread's chance to see it
+        del block
+    assert peak.kind == ("rss peak" if kernel_peak and benchmark._reset_peak_rss() else "rss")
+    assert 0.95 * size <= (peak.megabytes - peak.start_megabytes) * 2**20 <= 1.5 * size  # the block's, not the process's
