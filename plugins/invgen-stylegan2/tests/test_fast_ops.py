@@ -1,4 +1,5 @@
-"""The fast path's resampling against the plain ops (themselves tested against their literal definitions)."""
+"""The fast path's resampling against the plain ops (themselves tested against their literal definitions), and its
+kept copies of frozen weights."""
 
 import pytest
 import torch
@@ -21,7 +22,8 @@ def test_up_convolution_with_the_convolutions_padding_equals_the_plain_one():
     x = torch.randn(2, 5, 6, 6, dtype=torch.float64, generator=rng)
     weight = torch.randn(7, 5, 3, 3, dtype=torch.float64, generator=rng)
     assert fast_ops.supports_up2(weight, kernel)
-    assert torch.allclose(fast_ops.conv2d_up2(x, weight, kernel), ops.conv2d_up2(x, weight, kernel), atol=1e-12)
+    fast = fast_ops.conv2d_up2(x, weight.transpose(0, 1), kernel)
+    assert torch.allclose(fast, ops.conv2d_up2(x, weight, kernel), atol=1e-12)
 
 
 def test_odd_filters_are_left_to_the_plain_path():
@@ -32,3 +34,47 @@ def test_negative_padding_crops_like_the_plain_fir():
     x = torch.arange(64.0).reshape(1, 1, 8, 8)
     kernel = ops.setup_filter((1, 1))
     assert torch.equal(fast_ops.fir_padded(x, kernel, -1, 1.0), ops.fir(x, kernel, (-1, -1, -1, -1)))
+
+
+def _squares(weight: torch.Tensor) -> torch.Tensor:
+    """The [I, O] sums of squares over the kernel, by numpy."""
+    return torch.from_numpy((weight.detach().double().numpy() ** 2).sum(axis=(2, 3)).T)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_frozen_weight_is_cast_and_laid_out_once(transposed):
+    weight = torch.randn(6, 4, 3, 3)
+    cast, squares = fast_ops.frozen_weight(weight, torch.bfloat16, channels_last=True, transposed=transposed)
+    expected = weight.transpose(0, 1) if transposed else weight
+    assert cast.dtype == torch.bfloat16 and cast.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(cast, expected.to(torch.bfloat16))
+    assert torch.allclose(squares.double(), _squares(weight.to(torch.bfloat16)), rtol=1e-2)
+    again, _ = fast_ops.frozen_weight(weight, torch.bfloat16, channels_last=True, transposed=transposed)
+    assert again is cast
+
+
+def test_a_frozen_weight_changed_in_place_is_prepared_again():
+    weight = torch.randn(5, 3, 3, 3)
+    first, _ = fast_ops.frozen_weight(weight, torch.float32, channels_last=True)  # a copy
+    with torch.no_grad():
+        weight.mul_(2)
+    second, squares = fast_ops.frozen_weight(weight, torch.float32, channels_last=True)
+    assert second is not first and torch.equal(second, weight)
+    assert torch.allclose(squares.double(), _squares(weight), rtol=1e-6)
+
+
+def test_a_trainable_weight_is_not_kept_and_gets_its_gradient():
+    weight = torch.randn(5, 3, 3, 3, requires_grad=True)
+    cast, squares = fast_ops.frozen_weight(weight, torch.float32, channels_last=True)
+    assert id(weight) not in fast_ops._FROZEN
+    (cast.sum() + squares.sum()).backward()
+    assert torch.allclose(weight.grad, 1 + 2 * weight.detach())
+
+
+def test_a_kept_weight_is_forgotten_with_its_weight():
+    weight = torch.randn(4, 4, 3, 3)
+    fast_ops.frozen_weight(weight, torch.float32, channels_last=True)
+    identity = id(weight)
+    assert identity in fast_ops._FROZEN
+    del weight
+    assert identity not in fast_ops._FROZEN
