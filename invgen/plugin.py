@@ -17,7 +17,8 @@ Commands: :func:`reported_errors` (one-line errors and exit codes, as the core's
 :func:`build_generator` (a generator from a spec), :func:`resolve_device` (``auto``/``cpu``/``cuda:N`` to a
 device, TF32 off unless asked).
 Speed: :func:`fast_paths` (False inside :func:`plain_paths` and ``invgen bench --baseline``'s plain run: a plugin with an optimised
-implementation of the same equations keeps the plain one behind it).
+implementation of the same equations keeps the plain one behind it); :func:`kept_memory` (glibc keeps freed memory for
+reuse inside the block, as during a solve: for a plugin's own loops of same-shaped steps, such as training).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ _NAMES = {
     "resolve_device": ("invgen.problem", "resolve_device"),
     "fast_paths": "invgen.speed",
     "plain_paths": "invgen.speed",
+    "kept_memory": "invgen.speed",
 }
 __all__ = sorted(_NAMES)
 

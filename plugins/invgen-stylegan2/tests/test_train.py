@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 
 from invgen.cli.app import create_app
 from invgen_stylegan2.train.data import ImageSet, mnist5k
-from invgen_stylegan2.train.loop import Trainer, TrainSettings, load_checkpoint_state, save_checkpoint
+from invgen.speed import memory_kept
+from invgen_stylegan2.train.loop import Trainer, TrainSettings, load_checkpoint_state, save_checkpoint, train
 
 
 def _data(count=64, classes=0):
@@ -52,6 +53,13 @@ def test_training_changes_the_generator_and_losses_are_finite():
     losses = trainer.step()
     assert all(np.isfinite(v) for v in losses.values()) and set(losses) == {"G", "D", "R1"}
     assert any(not torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())
+
+
+def test_training_steps_run_with_kept_memory_and_the_settings_return_after(tmp_path):
+    trainer = Trainer(TrainSettings(resolution=16, channels=1, config="tiny", batch=8), _data())
+    kept = []
+    train(trainer, tmp_path, kimg=1.0, on_step=lambda stats: kept.append(memory_kept()), max_steps=2)
+    assert kept == [True, True] and not memory_kept()
 
 
 def test_cli_train_and_resume(tmp_path):
