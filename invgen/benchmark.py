@@ -31,6 +31,7 @@ SYNTHESIS = "synthesis"
 DEFAULT_OBJECTIVE = "map"  # the workload of the objective a MAP run uses when it names none
 PATHS = ("fast", "baseline", "compiled")
 PRECISIONS = ("fp32", "bf16", "tf32")  # tf32: float32 on CUDA's reduced-precision matrix units
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")  # torch.compile's
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Plan:
     budget_s: float = 120.0
     warmup: int = 1  # untimed steps first (memory the fast path keeps settles within a few steps of one shape)
     memory_limit_mb: float | None = None  # what a cell may be predicted to use; None: :func:`memory_limit_mb`
+    compile_mode: str = "default"  # torch.compile's mode for the compiled cells (reduce-overhead: CUDA graphs)
 
     def cells(self) -> list[Cell]:
         """Baseline cells first (see the module's note), then the others; small batches before large ones."""
@@ -103,6 +105,8 @@ def check_plan(plan: Plan, device: torch.device) -> None:
             raise UsageError(f"path {path!r}: use {', '.join(PATHS)}")
     if not plan.generators:
         raise UsageError("no generator to measure: pass --generator SPEC (no plugin registers a default)")
+    if plan.compile_mode not in COMPILE_MODES:
+        raise UsageError(f"compile mode {plan.compile_mode!r}: use {', '.join(COMPILE_MODES)}")
 
 
 def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measurement], None]) -> list[Measurement]:
@@ -165,7 +169,7 @@ def _skip_reason(cell: Cell, done: list[Measurement], plan: Plan, limit_mb: floa
 
 def _measure(cell: Cell, generator: Any, plan: Plan, device: torch.device) -> Measurement:
     try:
-        step = _step_function(cell, generator, plan.forward, device)
+        step = _step_function(cell, generator, plan, device)
     except UserError as error:  # e.g. brgm without the LPIPS backbone here
         return Measurement(cell, skipped=str(error))
     with _path(cell.path), _precision_context(cell.precision), _PeakMemory(device) as peak:
@@ -180,7 +184,7 @@ def _measure(cell: Cell, generator: Any, plan: Plan, device: torch.device) -> Me
                        memory=peak.kind)
 
 
-def _step_function(cell: Cell, generator: Any, forward: str, device: torch.device) -> Callable[[], None]:
+def _step_function(cell: Cell, generator: Any, plan: Plan, device: torch.device) -> Callable[[], None]:
     """One step of ``cell``'s workload: forward and backward to fresh latents."""
     from invgen.precision import autocast
     from invgen.problem import build_problem
@@ -194,12 +198,12 @@ def _step_function(cell: Cell, generator: Any, forward: str, device: torch.devic
     else:
         observation = torch.zeros(cell.batch, *generator.image_shape)
         preset = None if cell.workload == DEFAULT_OBJECTIVE else cell.workload
-        problem = build_problem(observation, generator, forward, preset=preset, device=device)
+        problem = build_problem(observation, generator, plan.forward, preset=preset, device=device)
         objective = problem.objective()
 
         def loss(w: torch.Tensor) -> torch.Tensor:
             return objective.evaluate(w, precision).total.sum()
-    compute = torch.compile(loss) if cell.path == "compiled" else loss
+    compute = torch.compile(loss, mode=plan.compile_mode) if cell.path == "compiled" else loss
 
     def step() -> None:
         compute(start.clone().requires_grad_(True)).backward()

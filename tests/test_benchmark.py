@@ -88,15 +88,22 @@ def test_the_plans_memory_limit_replaces_the_machines(fake_manager):
 def test_compiled_cells_run_the_step_through_torch_compile(fake_manager, monkeypatch):
     compiled = []
 
-    def fake_compile(function):  # the plumbing only: compiling for real takes ~15 s
-        compiled.append(function)
+    def fake_compile(function, mode):  # the plumbing only: compiling for real takes ~15 s
+        compiled.append(mode)
         return function
 
     monkeypatch.setattr(torch, "compile", fake_compile)
-    plan = Plan((GENERATOR,), ("synthesis",), (1,), ("fp32",), ("fast", "compiled"), repeats=1)
+    plan = Plan((GENERATOR,), ("synthesis",), (1,), ("fp32",), ("fast", "compiled"), repeats=1,
+                compile_mode="reduce-overhead")
     results = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
-    assert [m.cell.path for m in results] == ["fast", "compiled"] and len(compiled) == 1
+    assert [m.cell.path for m in results] == ["fast", "compiled"] and compiled == ["reduce-overhead"]
     assert all(m.ms_per_image_step > 0 for m in results)
+
+
+def test_an_unknown_compile_mode_is_refused_before_anything_runs(fake_manager):
+    plan = Plan((GENERATOR,), ("synthesis",), (1,), ("fp32",), ("fast", "compiled"), compile_mode="fastest")
+    with pytest.raises(UsageError, match="compile mode 'fastest': use default, reduce-overhead"):
+        measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
 
 
 @pytest.mark.parametrize("kernel_peak", [True, False], ids=["kernel-peak", "sampled"])

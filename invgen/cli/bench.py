@@ -27,6 +27,9 @@ def bench(
                                                             "process, and print the speed-up."),
     compile_step: bool = typer.Option(False, "--compile", help="Also measure torch.compile of the step "
                                                                "(compile time is in the warm-up column)."),
+    compile_mode: str = typer.Option("default", "--compile-mode", help="torch.compile's mode for --compile: "
+                                     "default, reduce-overhead (CUDA graphs: for small models on CUDA), "
+                                     "max-autotune-no-cudagraphs or max-autotune."),
     repeats: int = typer.Option(5, "--repeats", min=1, help="Timed steps per cell after the warm-up (median)."),
     warmup: int = typer.Option(1, "--warmup", min=1, help="Untimed steps per cell first (their seconds are the "
                                                           "warm-up column); the fast path's kept memory settles "
@@ -52,7 +55,8 @@ def bench(
         paths = ["fast"] + (["baseline"] if baseline else []) + (["compiled"] if compile_step else [])
         plan = Plan(tuple(generator or default_generators()), tuple(workload), tuple(batch), tuple(precisions),
                     tuple(paths), forward=forward, repeats=repeats, budget_s=budget, warmup=warmup,
-                    memory_limit_mb=None if memory_limit is None else memory_limit * 1024)
+                    memory_limit_mb=None if memory_limit is None else memory_limit * 1024,
+                    compile_mode=compile_mode)
         console = Console(stderr=True)
         about = machine()
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
@@ -64,7 +68,7 @@ def bench(
                 from invgen.atomic import write_atomic
 
                 saved = {"command": command, "device": str(chosen), "machine": about, "warmup_steps": warmup,
-                         "repeats": repeats,
+                         "repeats": repeats, "compile_mode": compile_mode,
                          "measurements": [m.record() for m in done], "speedups": speedups(done)}
                 write_atomic(json_path, (json.dumps(saved, indent=2) + "\n").encode())
 

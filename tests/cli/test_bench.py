@@ -29,6 +29,13 @@ def test_bench_refuses_tf32_without_cuda_in_one_line(fake_manager):
         "invgen: error: precision tf32 needs a CUDA device: drop it or use --device cuda"
 
 
+def test_bench_refuses_an_unknown_compile_mode_in_one_line(fake_manager):
+    result = invoke("bench", "-g", GENERATOR, "--compile", "--compile-mode", "fastest", "--device", "cpu")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == ("invgen: error: compile mode 'fastest': use default, "
+                                                      "reduce-overhead, max-autotune-no-cudagraphs, max-autotune")
+
+
 def test_an_unwritable_json_is_refused_before_measuring(fake_manager, tmp_path):
     (tmp_path / "file").write_text("")
     result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "--json", tmp_path / "file" / "b.json")
