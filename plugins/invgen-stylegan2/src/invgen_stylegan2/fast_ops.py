@@ -6,17 +6,21 @@ benchmark's baseline), rearranged so that large activations are read and written
 
 - leaky ReLU is positively homogeneous, so its gain moves into the demodulation scale and the
   bias (``g * lrelu(y + b) = lrelu(g * y + g * b)``), and scale + bias is one ``addcmul``;
-- with one sample the modulation goes into the weight (the "fused" form, one convolution and
-  no activation scaling); with several it scales the activations around one shared convolution;
-- 1x1 modulated convolutions (toRGB) are one batched matrix product over channels-last pixels;
+- the modulation either scales the activations around one shared convolution (``scaling``: no
+  weight gradient; the CPU's form) or goes into per-sample weights (``fused``: one grouped
+  convolution; CUDA's form), :func:`pick_form`;
+- 1x1 modulated convolutions (toRGB) take their bias inside the convolution;
 - 2x FIR up-sampling is one depthwise transposed convolution (no 4x larger zero-filled image),
-  and symmetric FIR padding is the convolution's own (no padded copy).
+  and symmetric FIR padding is the convolution's own (no padded copy);
+- a frozen weight is cast, laid out and squared once, not at every step (:func:`frozen_weight`),
+  and the activation's backward is written by hand (:class:`ScaleShiftLeakyReLU`).
 """
 
 from __future__ import annotations
 
 import functools
 import weakref
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -94,6 +98,9 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     else:
         x = x * styles[:, :, None, None]
         y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
+        if noise is None:
+            y = ScaleShiftLeakyReLU.apply(y, scale[:, :, None, None], bias)
+            return y if clamp is None else y.clamp(-clamp, clamp)
         y = _scale_and_shift(y, scale[:, :, None, None], bias)
     if noise is not None:
         y = y.add_(noise.to(dtype) * gain)
@@ -137,6 +144,37 @@ def _scale_and_shift(y: Tensor, scale: Tensor, bias: Tensor) -> Tensor:
     if y.numel() >= ONE_PASS_ELEMENTS:
         return torch.addcmul(bias, y, scale)
     return (y * scale).add_(bias)
+
+
+class ScaleShiftLeakyReLU(torch.autograd.Function):
+    """``lrelu(y * scale + shift)``, ``scale`` and ``shift`` per sample and channel (``[B, C, 1, 1]``, broadcast).
+
+    Autograd's ``addcmul`` forms ``y * 1`` before multiplying by the gradient (one more pass over the
+    activations); here the gradient to ``scale`` is one product and a sum over pixels.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, y: Tensor, scale: Tensor, shift: Tensor) -> Tensor:
+        out = F.leaky_relu(_scale_and_shift(y, scale, shift), LRELU_SLOPE, inplace=True)
+        ctx.save_for_backward(y, scale, out)
+        ctx.shift_shape = shift.shape
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        y, scale, out = ctx.saved_tensors
+        grad_pre = torch.ops.aten.leaky_relu_backward(grad, out, LRELU_SLOPE, True)
+        grad_y = grad_pre * scale if ctx.needs_input_grad[0] else None
+        grad_scale = _sum_to(grad_pre * y, scale.shape) if ctx.needs_input_grad[1] else None
+        grad_shift = _sum_to(grad_pre, ctx.shift_shape) if ctx.needs_input_grad[2] else None
+        return grad_y, grad_scale, grad_shift
+
+
+def _sum_to(x: Tensor, shape: torch.Size) -> Tensor:
+    """Sum ``x`` over the dimensions that ``shape`` broadcasts (size 1 there, or missing in front)."""
+    lead = x.dim() - len(shape)
+    dims = [d for d in range(x.dim()) if d < lead or (shape[d - lead] == 1 and x.shape[d] != 1)]
+    return x.sum(dim=dims, keepdim=True).reshape(shape) if dims else x
 
 
 def _grouped_conv(x: Tensor, weights: Tensor, up: bool, kernel: Tensor) -> Tensor:

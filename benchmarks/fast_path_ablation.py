@@ -1,0 +1,87 @@
+"""One StyleGAN2 fast-path change against the form it replaced, paired in one process (ms per forward+backward).
+
+Runs between whole benchmark runs on a shared machine differ by up to ~10%, more than a change
+worth a few percent; here the two forms alternate in rounds (ABBA order: neither is always the
+later one), each round two untimed and two timed steps of each. Variants (the replaced form is
+spelled out below):
+  weights   each step casts the weights and sums their squares again (before frozen weights were kept)
+  epilogue  autograd's addcmul + leaky ReLU instead of fast_ops.ScaleShiftLeakyReLU
+Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weights --resolution 256 --bf16
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+import invgen
+from invgen.speed import kept_memory
+from invgen_stylegan2 import fast_ops
+from invgen_stylegan2.ops import LRELU_SLOPE
+from timing import machine_line  # benchmarks/timing.py (run from any folder: the script's own)
+
+
+def weights_every_step(weight: Tensor, dtype: torch.dtype, channels_last: bool,
+                       transposed: bool = False) -> tuple[Tensor, Tensor]:
+    """The replaced form of fast_ops.frozen_weight: cast and squared at every step, layout left to the convolution."""
+    cast = weight.to(dtype)
+    return (cast.transpose(0, 1) if transposed else cast), cast.square().sum(dim=(2, 3)).t()
+
+
+def autograd_epilogue(y: Tensor, scale: Tensor, shift: Tensor) -> Tensor:
+    """The replaced form of fast_ops.ScaleShiftLeakyReLU: autograd through scale-and-shift and the activation."""
+    return F.leaky_relu(fast_ops._scale_and_shift(y, scale, shift), LRELU_SLOPE, inplace=True)
+
+
+VARIANTS: dict[str, tuple[object, str, Callable]] = {
+    "weights": (fast_ops, "frozen_weight", weights_every_step),
+    "epilogue": (fast_ops.ScaleShiftLeakyReLU, "apply", autograd_epilogue),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variant", choices=sorted(VARIANTS), required=True)
+    parser.add_argument("--resolution", type=int, default=1024)
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    owner, name, replaced = VARIANTS[args.variant]
+    current = getattr(owner, name)
+    generator = invgen.generator(f"stylegan2-random:resolution={args.resolution}")
+    start = generator.initial_latent(args.batch)
+
+    def step() -> None:
+        w = start.clone().requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            image = generator.synthesize(w)
+        image.float().square().sum().backward()
+
+    times: dict[str, list[float]] = {"current": [], "replaced": []}
+    forms = [("current", current), ("replaced", replaced)]
+    with kept_memory():
+        for round_index in range(args.rounds):
+            for label, form in forms if round_index % 2 == 0 else forms[::-1]:
+                setattr(owner, name, form)
+                for _ in range(2):
+                    step()
+                for _ in range(2):
+                    started = time.perf_counter()
+                    step()
+                    times[label].append((time.perf_counter() - started) * 1000)
+    setattr(owner, name, current)
+    precision = "bf16" if args.bf16 else "fp32"
+    print(f"{machine_line()}; {args.variant}, {args.resolution} px, batch {args.batch}, {precision}")
+    for label, samples in times.items():
+        print(f"{label}: median {statistics.median(samples):.1f} ms per step ({', '.join(f'{s:.0f}' for s in samples)})")
+
+
+if __name__ == "__main__":
+    main()
