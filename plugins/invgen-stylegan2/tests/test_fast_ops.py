@@ -71,9 +71,10 @@ def test_a_trainable_weight_is_not_kept_and_gets_its_gradient():
     assert torch.allclose(weight.grad, 1 + 2 * weight.detach())
 
 
-def test_a_kept_weight_is_forgotten_with_its_weight():
+@pytest.mark.parametrize("channels_last", [True, False], ids=["copied", "as-is"])
+def test_a_kept_weight_is_forgotten_with_its_weight(channels_last):
     weight = torch.randn(4, 4, 3, 3)
-    fast_ops.frozen_weight(weight, torch.float32, channels_last=True)
+    fast_ops.frozen_weight(weight, torch.float32, channels_last=channels_last)  # as-is: float32 needs no copy
     identity = id(weight)
     assert identity in fast_ops._FROZEN
     del weight

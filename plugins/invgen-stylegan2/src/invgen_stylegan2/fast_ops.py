@@ -130,6 +130,7 @@ def frozen_weight(weight: Tensor, dtype: torch.dtype, channels_last: bool, trans
     squares = cast.square().sum(dim=(2, 3)).t()
     cast = (cast.transpose(0, 1) if transposed else cast).contiguous(memory_format=layout)
     if not trainable:
+        cast, squares = cast.detach(), squares.detach()  # never the weight itself: the entry must not keep it alive
         identity = id(weight)
         forget = functools.partial(_FROZEN.pop, identity, None)  # bound to the dict: safe at interpreter exit
         _FROZEN[identity] = (weakref.ref(weight, lambda _: forget()), key, cast, squares)
