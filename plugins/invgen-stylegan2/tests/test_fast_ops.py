@@ -82,11 +82,12 @@ def test_a_kept_weight_is_forgotten_with_its_weight(channels_last):
 
 
 @pytest.mark.parametrize("batch", [1, 3])
-def test_the_scale_shift_activation_has_the_numerical_gradient(batch):
+@pytest.mark.parametrize("shift_shape", [(1, 4, 1, 1), (1, 4, 5, 6)], ids=["bias", "bias-and-noise"])
+def test_the_scale_shift_activation_has_the_numerical_gradient(batch, shift_shape):
     rng = torch.Generator().manual_seed(4)
     y = torch.randn(batch, 4, 5, 6, dtype=torch.float64, generator=rng, requires_grad=True)
     scale = (torch.rand(batch, 4, 1, 1, dtype=torch.float64, generator=rng) + 0.5).requires_grad_(True)
-    shift = torch.randn(1, 4, 1, 1, dtype=torch.float64, generator=rng).requires_grad_(True)
+    shift = torch.randn(*shift_shape, dtype=torch.float64, generator=rng).requires_grad_(True)
     assert torch.autograd.gradcheck(fast_ops.ScaleShiftLeakyReLU.apply, (y, scale, shift))
     expected = torch.where(y * scale + shift > 0, y * scale + shift, 0.2 * (y * scale + shift))
     assert torch.equal(fast_ops.ScaleShiftLeakyReLU.apply(y, scale, shift), expected)

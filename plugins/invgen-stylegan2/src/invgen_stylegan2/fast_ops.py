@@ -98,10 +98,9 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     else:
         x = x * styles[:, :, None, None]
         y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
-        if noise is None:
-            y = ScaleShiftLeakyReLU.apply(y, scale[:, :, None, None], bias)
-            return y if clamp is None else y.clamp(-clamp, clamp)
-        y = _scale_and_shift(y, scale[:, :, None, None], bias)
+        shift = bias if noise is None else bias + noise.to(dtype) * gain
+        y = ScaleShiftLeakyReLU.apply(y, scale[:, :, None, None], shift)
+        return y if clamp is None else y.clamp(-clamp, clamp)
     if noise is not None:
         y = y.add_(noise.to(dtype) * gain)
     y = F.leaky_relu(y, LRELU_SLOPE, inplace=True)
@@ -148,7 +147,8 @@ def _scale_and_shift(y: Tensor, scale: Tensor, bias: Tensor) -> Tensor:
 
 
 class ScaleShiftLeakyReLU(torch.autograd.Function):
-    """``lrelu(y * scale + shift)``, ``scale`` and ``shift`` per sample and channel (``[B, C, 1, 1]``, broadcast).
+    """``lrelu(y * scale + shift)``: ``scale`` per sample and channel (``[B, C, 1, 1]``), ``shift`` broadcast to
+    ``y`` (the bias, plus the noise input when it is on).
 
     Autograd's ``addcmul`` forms ``y * 1`` before multiplying by the gradient (one more pass over the
     activations); here the gradient to ``scale`` is one product and a sum over pixels.
