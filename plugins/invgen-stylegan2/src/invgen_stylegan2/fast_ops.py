@@ -91,19 +91,16 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     styles = styles.to(dtype)
     energy = styles.square() @ squares
     scale = (energy + DEMODULATION_EPS).rsqrt() * gain  # [B, O]
-    bias = bias.to(dtype)[None, :, None, None] * gain
+    shift = bias.to(dtype)[None, :, None, None] * gain
+    if noise is not None:
+        shift = shift + noise.to(dtype) * gain
     if form == "fused":
         y = _grouped_conv(x, weight[None] * styles[:, None, :, None, None] * scale[:, :, None, None, None], up, kernel)
-        y = y.add_(bias)
+        y = F.leaky_relu(y.add_(shift), LRELU_SLOPE, inplace=True)
     else:
         x = x * styles[:, :, None, None]
         y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
-        shift = bias if noise is None else bias + noise.to(dtype) * gain
         y = ScaleShiftLeakyReLU.apply(y, scale[:, :, None, None], shift)
-        return y if clamp is None else y.clamp(-clamp, clamp)
-    if noise is not None:
-        y = y.add_(noise.to(dtype) * gain)
-    y = F.leaky_relu(y, LRELU_SLOPE, inplace=True)
     return y if clamp is None else y.clamp(-clamp, clamp)
 
 
