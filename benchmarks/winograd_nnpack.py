@@ -1,0 +1,188 @@
+"""Winograd/FFT convolution on the CPU (NNPACK, which PyTorch carries under a private name) against oneDNN's direct one.
+
+The 256 px float32 step is convolution-bound at the cores' arithmetic peak, so only a
+convolution doing less arithmetic could make it faster. PyTorch builds include NNPACK
+(``torch._nnpack_spatial_convolution``: float32, NCHW, 3x3 as Winograd or FFT; it must be
+initialised by ``torch._nnpack_available()`` first, otherwise every call fails with "NNPACK
+SpatialConvolution_updateOutput failed"). Three measurements:
+  convs      each 3x3 convolution alone (forward): direct channels-last, direct NCHW, NNPACK
+  synthesis  the 256 px generator's forward+backward, with NNPACK for its 3x3 convolutions at 64 to 128 px
+             (activations converted to NCHW and back around each), alternating with the default path
+  lpips      LPIPS-VGG16 forward+backward to the prediction at --resolution, with NNPACK for the
+             convolutions with >= 128 input channels at >= 64 px, alternating with the default path
+Run: cd benchmarks && ../.venv/bin/python winograd_nnpack.py --part lpips --resolution 1024
+(lpips needs INVGEN_LPIPS_WEIGHTS pointing at the backbone weights.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import time
+import types
+from typing import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from invgen.speed import kept_memory
+from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
+
+
+class NNPACKConv3x3(torch.autograd.Function):
+    """A stride-1, padding-1 3x3 convolution with a frozen weight through NNPACK, forward and backward (the
+    gradient to the input is the convolution of the gradient with the flipped, transposed weight)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None, flipped: Tensor) -> Tensor:  # type: ignore[override]
+        ctx.save_for_backward(flipped)
+        return torch._nnpack_spatial_convolution(x.contiguous(), weight, bias, [1, 1])
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None, None]:  # type: ignore[override]
+        (flipped,) = ctx.saved_tensors
+        return torch._nnpack_spatial_convolution(grad.contiguous(), flipped, None, [1, 1]), None, None, None
+
+
+def nnpack_conv(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    weight = weight.detach().contiguous()
+    flipped = weight.flip(2, 3).transpose(0, 1).contiguous()
+    return NNPACKConv3x3.apply(x, weight, None if bias is None else bias.detach(), flipped)
+
+
+def alternate(forms: dict[str, Callable[[], contextlib.AbstractContextManager]], step: Callable[[], None],
+              rounds: int) -> dict[str, list[float]]:
+    """ms per step of each form, in rounds of ABBA order (two untimed, two timed steps each)."""
+    times: dict[str, list[float]] = {label: [] for label in forms}
+    labels = list(forms)
+    with kept_memory():
+        for round_index in range(rounds):
+            for label in labels if round_index % 2 == 0 else labels[::-1]:
+                with forms[label]():
+                    for _ in range(2):
+                        step()
+                    for _ in range(2):
+                        started = time.perf_counter()
+                        step()
+                        times[label].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def vgg16_shapes(resolution: int) -> list[tuple[int, int, int]]:
+    """(input channels, output channels, size) of VGG16's 3x3 convolutions up to conv5_3 on a square image."""
+    plan = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256),
+            (256, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512)]
+    sizes = [1, 1, 2, 2, 4, 4, 4, 8, 8, 8, 16, 16, 16]
+    return [(cin, cout, resolution // s) for (cin, cout), s in zip(plan, sizes)]
+
+
+def part_convs(resolution: int) -> None:
+    generator = [(512, 512, 32), (512, 512, 64), (256, 256, 128), (128, 128, 256)]
+    print("| convolution (in, out, px) | direct channels-last ms | direct NCHW ms | NNPACK ms | NCHW copy ms |")
+    print("|---|---|---|---|---|")
+    with kept_memory(), torch.no_grad():
+        for label, shapes in (("generator 256 px", generator), (f"VGG16 at {resolution} px", vgg16_shapes(resolution))):
+            for cin, cout, size in dict.fromkeys(shapes):
+                x = torch.randn(1, cin, size, size)
+                weight = torch.randn(cout, cin, 3, 3) / (3 * cin ** 0.5)
+                x_last, w_last = (t.contiguous(memory_format=torch.channels_last) for t in (x, weight))
+                direct_last = timed(lambda: F.conv2d(x_last, w_last, padding=1), 3) * 1000
+                direct = timed(lambda: F.conv2d(x, weight, padding=1), 3) * 1000
+                nnpack = timed(lambda: torch._nnpack_spatial_convolution(x, weight, None, [1, 1]), 3) * 1000
+                copy = timed(lambda: x_last.contiguous(), 3) * 1000
+                print(f"| {label}: {cin}, {cout}, {size} | {direct_last:.1f} | {direct:.1f} | {nnpack:.1f} | {copy:.1f} |")
+
+
+def part_synthesis(rounds: int) -> dict[str, list[float]]:
+    import invgen
+    from invgen_stylegan2 import fast_ops
+
+    generator = invgen.generator("stylegan2-random:resolution=256")
+    start = generator.initial_latent(1)
+
+    def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
+               dilation: int = 1, groups: int = 1) -> Tensor:
+        if (x.dtype == torch.float32 and weight.shape[-1] == 3 and padding == 1 and stride == 1 and groups == 1
+                and 64 <= x.shape[-1] <= 128):
+            return nnpack_conv(x, weight, bias).contiguous(memory_format=torch.channels_last)
+        return F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+
+    @contextlib.contextmanager
+    def nnpack() -> Iterator[None]:
+        fast_ops.F = types.SimpleNamespace(**{**vars(F), "conv2d": conv2d})
+        try:
+            yield
+        finally:
+            fast_ops.F = F
+
+    def step() -> None:
+        w = start.clone().requires_grad_(True)
+        generator.synthesize(w).square().sum().backward()
+    return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack}, step, rounds)
+
+
+def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
+    from invgen_losses.perceptual import LPIPSLoss
+
+    loss = LPIPSLoss("vgg")
+    convs = [(block, name, module) for block in loss.model.net.children()
+             for name, module in block.named_children() if isinstance(module, torch.nn.Conv2d)]
+
+    def through_nnpack(conv: torch.nn.Conv2d) -> Callable[[Tensor], Tensor]:
+        def forward(x: Tensor) -> Tensor:
+            if x.shape[1] >= 128 and x.shape[-1] >= 64 and x.dtype == torch.float32:
+                return nnpack_conv(x, conv.weight, conv.bias)
+            return conv(x)
+        return forward
+
+    @contextlib.contextmanager
+    def nnpack() -> Iterator[None]:
+        for block, name, conv in convs:
+            block._modules[name] = _Call(through_nnpack(conv))
+        try:
+            yield
+        finally:
+            for block, name, conv in convs:
+                block._modules[name] = conv
+
+    generator = torch.Generator().manual_seed(0)
+    observation = torch.rand(1, 3, resolution, resolution, generator=generator) * 2 - 1
+    start = (torch.rand(1, 3, resolution, resolution, generator=generator) * 2 - 1).contiguous(
+        memory_format=torch.channels_last)
+
+    def step() -> None:
+        prediction = start.clone().requires_grad_(True)
+        loss(prediction, observation, None).sum().backward()
+    return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack}, step, rounds)
+
+
+class _Call(torch.nn.Module):
+    def __init__(self, function: Callable[[Tensor], Tensor]) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.function(x)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=("convs", "synthesis", "lpips"), required=True)
+    parser.add_argument("--resolution", type=int, default=1024, help="VGG16's input size (convs, lpips)")
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    if not torch._nnpack_available():
+        raise SystemExit("this PyTorch build has no NNPACK")
+    print(f"{machine_line()}; {args.part}" + ("" if args.part == "synthesis" else f", {args.resolution} px"))
+    if args.part == "convs":
+        part_convs(args.resolution)
+        return
+    times = part_synthesis(args.rounds) if args.part == "synthesis" else part_lpips(args.resolution, args.rounds)
+    for label, samples in times.items():
+        print(f"{label}: median {statistics.median(samples):.0f} ms per step ({', '.join(f'{s:.0f}' for s in samples)})")
+
+
+if __name__ == "__main__":
+    main()
