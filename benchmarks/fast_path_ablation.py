@@ -6,6 +6,7 @@ later one), each round two untimed and two timed steps of each. Variants (the re
 spelled out below):
   weights   each step casts the weights and sums their squares again (before frozen weights were kept)
   epilogue  autograd's addcmul + leaky ReLU instead of fast_ops.ScaleShiftLeakyReLU
+  winograd  the direct convolution everywhere instead of Winograd's F(4x4,3x3) where fast_ops.uses_winograd
 Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weights --resolution 256 --bf16
 """
 
@@ -39,9 +40,15 @@ def autograd_epilogue(y: Tensor, scale: Tensor, shift: Tensor) -> Tensor:
     return F.leaky_relu(fast_ops._scale_and_shift(y, scale, shift), LRELU_SLOPE, inplace=True)
 
 
+def never_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
+    """The replaced form of fast_ops.uses_winograd: every 3x3 convolution direct (oneDNN)."""
+    return False
+
+
 VARIANTS: dict[str, tuple[object, str, Callable]] = {
     "weights": (fast_ops, "frozen_weight", weights_every_step),
     "epilogue": (fast_ops.ScaleShiftLeakyReLU, "apply", autograd_epilogue),
+    "winograd": (fast_ops, "uses_winograd", never_winograd),
 }
 
 

@@ -1,15 +1,18 @@
-"""Winograd/FFT convolution on the CPU (NNPACK, which PyTorch carries under a private name) against oneDNN's direct one.
+"""Winograd/FFT convolution on the CPU (ours, and NNPACK, which PyTorch carries under a private name) against
+oneDNN's direct one.
 
 The 256 px float32 step is convolution-bound at the cores' arithmetic peak, so only a
 convolution doing less arithmetic could make it faster. PyTorch builds include NNPACK
 (``torch._nnpack_spatial_convolution``: float32, NCHW, 3x3 as Winograd or FFT; it must be
 initialised by ``torch._nnpack_available()`` first, otherwise every call fails with "NNPACK
-SpatialConvolution_updateOutput failed"). Three measurements:
+SpatialConvolution_updateOutput failed"). Four measurements:
   convs      each 3x3 convolution alone (forward): direct channels-last, direct NCHW, NNPACK
   synthesis  the 256 px generator's forward+backward, with NNPACK for its 3x3 convolutions at 64 to 128 px
              (activations converted to NCHW and back around each), alternating with the default path
   lpips      LPIPS-VGG16 forward+backward to the prediction at --resolution, with NNPACK for the
              convolutions with >= 128 input channels at >= 64 px, alternating with the default path
+  winograd   invgen_stylegan2.winograd's F(4x4,3x3) (PyTorch operations; the fast path's ``winograd`` form) against
+             the direct convolution, each alone (the whole step: fast_path_ablation.py --variant winograd)
 Run: cd benchmarks && ../.venv/bin/python winograd_nnpack.py --part lpips --resolution 1024
 (lpips needs INVGEN_LPIPS_WEIGHTS pointing at the backbone weights.)
 """
@@ -158,6 +161,26 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
     return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack}, step, rounds)
 
 
+def part_winograd() -> None:
+    from invgen_stylegan2 import winograd
+
+    print("| convolution (in, out, px) | direct channels-last ms | F(4x4,3x3) ms | relative error F(4x4,3x3) "
+          "| relative error direct |")
+    print("|---|---|---|---|---|")
+    with kept_memory(), torch.no_grad():
+        for channels, size in ((512, 16), (512, 32), (512, 64), (256, 128), (128, 256), (64, 512), (32, 1024)):
+            x = torch.randn(1, channels, size, size).contiguous(memory_format=torch.channels_last)
+            weight = torch.randn(channels, channels, 3, 3) / (3 * channels ** 0.5)
+            w_last = weight.contiguous(memory_format=torch.channels_last)
+            transformed = winograd.transform_weight(weight)
+            direct = timed(lambda: F.conv2d(x, w_last, padding=1), 3) * 1000
+            fast = timed(lambda: winograd.conv3x3(x, transformed), 3) * 1000
+            exact = F.conv2d(x.double(), weight.double(), padding=1)
+            errors = [((y.double() - exact).norm() / exact.norm()).item()
+                      for y in (winograd.conv3x3(x, transformed), F.conv2d(x, w_last, padding=1))]
+            print(f"| {channels}, {channels}, {size} | {direct:.1f} | {fast:.1f} | {errors[0]:.1e} | {errors[1]:.1e} |")
+
+
 class _Call(torch.nn.Module):
     def __init__(self, function: Callable[[Tensor], Tensor]) -> None:
         super().__init__()
@@ -169,15 +192,18 @@ class _Call(torch.nn.Module):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("convs", "synthesis", "lpips"), required=True)
+    parser.add_argument("--part", choices=("convs", "synthesis", "lpips", "winograd"), required=True)
     parser.add_argument("--resolution", type=int, default=1024, help="VGG16's input size (convs, lpips)")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    if not torch._nnpack_available():
+    if args.part != "winograd" and not torch._nnpack_available():  # the call also initialises NNPACK
         raise SystemExit("this PyTorch build has no NNPACK")
-    print(f"{machine_line()}; {args.part}" + ("" if args.part == "synthesis" else f", {args.resolution} px"))
+    print(f"{machine_line()}; {args.part}" + (f", {args.resolution} px" if args.part in ("convs", "lpips") else ""))
     if args.part == "convs":
         part_convs(args.resolution)
+        return
+    if args.part == "winograd":
+        part_winograd()
         return
     times = part_synthesis(args.rounds) if args.part == "synthesis" else part_lpips(args.resolution, args.rounds)
     for label, samples in times.items():

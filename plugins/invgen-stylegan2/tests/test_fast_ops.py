@@ -4,7 +4,7 @@ kept copies of frozen weights."""
 import pytest
 import torch
 
-from invgen_stylegan2 import fast_ops, ops
+from invgen_stylegan2 import fast_ops, ops, winograd
 
 
 @pytest.mark.parametrize("taps", [(1, 3, 3, 1), (1, 1), (1, 2, 4, 4, 2, 1)])
@@ -91,3 +91,40 @@ def test_the_scale_shift_activation_has_the_numerical_gradient(batch, shift_shap
     assert torch.autograd.gradcheck(fast_ops.ScaleShiftLeakyReLU.apply, (y, scale, shift))
     expected = torch.where(y * scale + shift > 0, y * scale + shift, 0.2 * (y * scale + shift))
     assert torch.equal(fast_ops.ScaleShiftLeakyReLU.apply(y, scale, shift), expected)
+
+
+def _wide(channels: int = 256, size: int = 32, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, ...]:
+    return torch.zeros(1, channels, size, size, dtype=dtype), torch.zeros(channels, channels, 3, 3, dtype=dtype)
+
+
+def test_winograd_is_used_for_wide_frozen_float32_convolutions_only():
+    x, weight = _wide()
+    assert fast_ops.uses_winograd(x, weight, up=False)
+    assert not fast_ops.uses_winograd(x, weight, up=True)
+    assert not fast_ops.uses_winograd(*_wide(channels=128), up=False)
+    assert not fast_ops.uses_winograd(*_wide(size=16), up=False)
+    assert not fast_ops.uses_winograd(*_wide(dtype=torch.bfloat16), up=False)
+    assert not fast_ops.uses_winograd(x, weight.requires_grad_(True), up=False)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert not fast_ops.uses_winograd(*_wide(), up=False)
+
+
+def test_winograd_weights_are_made_once_beside_the_cast_and_dropped_with_the_weight():
+    rng = torch.Generator().manual_seed(5)
+    weight = torch.randn(4, 3, 3, 3, generator=rng)
+    forward, flipped = fast_ops.winograd_weights(weight)
+    assert fast_ops.winograd_weights(weight)[0] is forward
+    cast, _ = fast_ops.frozen_weight(weight, torch.bfloat16, channels_last=True)
+    assert fast_ops.winograd_weights(weight)[1] is flipped  # the cast did not replace them
+    x = torch.randn(1, 3, 6, 6, dtype=torch.float64, generator=rng)
+    exact = torch.nn.functional.conv2d(x, weight.double(), padding=1)
+    assert ((winograd.conv3x3(x.float(), forward).double() - exact).norm() / exact.norm()).item() < 2e-5
+    identity = id(weight)
+    del weight, cast
+    assert identity not in fast_ops._FROZEN
+
+
+def test_the_spec_offers_every_form_of_the_modulated_convolution():
+    from invgen_stylegan2.hooks import MODCONV
+
+    assert MODCONV.choices == fast_ops.MODCONV_FORMS

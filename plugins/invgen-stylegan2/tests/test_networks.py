@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 
 from invgen.plugin import plain_paths
+from invgen_stylegan2 import fast_ops, winograd
+from invgen_stylegan2.layers import SynthesisLayer
 from invgen_stylegan2.ops import fir, normalize_2nd_moment, zero_insert
 
 from invgen_stylegan2.testing import make_network
@@ -201,6 +203,36 @@ def test_every_path_matches_the_reference_with_its_gradient(path, batch, resolut
 
     assert (ours.double() - exact).abs().max().item() < 1e-4
     assert relative(our_grad) < max(1e-4, 2 * relative(float32_grad))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize(("resolution", "architecture", "noise_mode"), [(64, "skip", "const"), (32, "resnet", "none")])
+def test_the_winograd_form_matches_the_reference_with_its_gradient(batch, resolution, architecture, noise_mode,
+                                                                    monkeypatch):
+    """As above, for a frozen network whose 3x3 convolutions all go through Winograd (the thresholds lowered to
+    this small network's sizes), which the test checks they did."""
+    monkeypatch.setattr(fast_ops, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(fast_ops, "WINOGRAD_MIN_SIZE", 4)
+    calls, real = [], winograd.conv3x3
+
+    def counted(x, kernels):
+        calls.append(x.shape)
+        return real(x, kernels)
+    monkeypatch.setattr(winograd, "conv3x3", counted)
+    network, _ = make_network(resolution=resolution, channels=3, architecture=architecture, channel_max=32,
+                              conv_clamp=256)
+    network.requires_grad_(False)
+    z = torch.randn(batch, network.z_dim, generator=torch.Generator().manual_seed(1))
+    ws = network.mapping(z) + 0.3 * torch.randn(batch, network.num_ws, network.w_dim,
+                                                generator=torch.Generator().manual_seed(2))
+    exact, exact_grad = _synthesis_with_gradient(copy.deepcopy(network).double(), ws.double(), "reference", noise_mode)
+    _, float32_grad = _synthesis_with_gradient(network, ws, "reference", noise_mode)
+    ours, our_grad = _synthesis_with_gradient(network, ws, "winograd", noise_mode)
+    layers = sum(1 for m in network.synthesis.modules() if isinstance(m, SynthesisLayer) and m.up == 1)
+    assert len(calls) == 2 * layers  # forward and input gradient of every layer without up-sampling
+    assert (ours.double() - exact).abs().max().item() < 1e-4
+    relative = ((our_grad.double() - exact_grad).norm() / exact_grad.norm()).item()
+    assert relative < max(1e-4, 2 * ((float32_grad.double() - exact_grad).norm() / exact_grad.norm()).item())
 
 
 def test_an_unknown_modconv_form_is_refused():

@@ -13,19 +13,22 @@ benchmark's baseline), rearranged so that large activations are read and written
 - 2x FIR up-sampling is one depthwise transposed convolution (no 4x larger zero-filled image),
   and symmetric FIR padding is the convolution's own (no padded copy);
 - a frozen weight is cast, laid out and squared once, not at every step (:func:`frozen_weight`),
-  and the activation's backward is written by hand (:class:`ScaleShiftLeakyReLU`).
+  and the activation's backward is written by hand (:class:`ScaleShiftLeakyReLU`);
+- on the CPU in float32, the wide 3x3 convolutions of the scaling form go through Winograd's
+  F(4x4, 3x3) (:mod:`invgen_stylegan2.winograd`; the ``winograd`` form, :func:`uses_winograd`).
 """
 
 from __future__ import annotations
 
 import functools
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from invgen_stylegan2 import winograd
 from invgen_stylegan2.ops import LRELU_SLOPE, fir
 
 DEMODULATION_EPS = 1e-8
@@ -64,15 +67,27 @@ def supports_up2(weight: Tensor, kernel: Tensor) -> bool:
     return size % 2 == 0 and k // 2 + (size + 1) // 2 - (k - 1) == k // 2 + (size - 2) // 2 - (k - 2)
 
 
-MODCONV_FORMS = ("auto", "fused", "scaling")
+MODCONV_FORMS = ("auto", "fused", "scaling", "winograd")
+WINOGRAD_MIN_CHANNELS = 256  # F(4x4, 3x3) pays from here (benchmarks/winograd_nnpack.py --part winograd)
+WINOGRAD_MIN_SIZE = 32
 
 
 def pick_form(form: str, device: torch.device) -> str:
     """``auto``: scale activations on the CPU (measured faster there at every batch size, docs/performance.md),
-    grouped per-sample weights elsewhere (the form NVIDIA's code uses; measured faster on an H100 at batch 8)."""
+    with Winograd convolutions where they pay (``winograd``), grouped per-sample weights elsewhere (the form
+    NVIDIA's code uses; measured faster on an H100 at batch 8)."""
     if form != "auto":
         return form
-    return "scaling" if device.type == "cpu" else "fused"
+    return "winograd" if device.type == "cpu" else "fused"
+
+
+def uses_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
+    """Whether the ``winograd`` form convolves ``x`` by :mod:`invgen_stylegan2.winograd` (otherwise directly):
+    a frozen 3x3 weight of at least ``WINOGRAD_MIN_CHANNELS`` in and out, no up-sampling, images of at least
+    ``WINOGRAD_MIN_SIZE`` px, float32 on the CPU outside autocast (in bfloat16 the transforms lose too much)."""
+    return (not up and weight.shape[-2:] == (3, 3) and min(weight.shape[:2]) >= WINOGRAD_MIN_CHANNELS
+            and min(x.shape[-2:]) >= WINOGRAD_MIN_SIZE and x.dtype == torch.float32 and x.device.type == "cpu"
+            and not torch.is_autocast_enabled("cpu") and not _trainable(weight))
 
 
 def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor, gain: float, up: bool,
@@ -86,8 +101,10 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     """
     dtype = x.dtype
     form = pick_form(form, x.device)
+    shared = form != "fused"  # one convolution for the whole batch, activations scaled around it
+    winograd_kernels = winograd_weights(weight) if form == "winograd" and uses_winograd(x, weight, up) else None
     weight, squares = frozen_weight(weight, dtype, x.is_contiguous(memory_format=torch.channels_last),
-                                    transposed=up and form == "scaling")
+                                    transposed=up and shared)
     styles = styles.to(dtype)
     energy = styles.square() @ squares
     scale = (energy + DEMODULATION_EPS).rsqrt() * gain  # [B, O]
@@ -99,12 +116,18 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
         y = F.leaky_relu(y.add_(shift), LRELU_SLOPE, inplace=True)
     else:
         x = x * styles[:, :, None, None]
-        y = conv2d_up2(x, weight, kernel) if up else F.conv2d(x, weight, padding=weight.shape[-1] // 2)
+        if winograd_kernels is not None:
+            y = winograd.FrozenConv3x3.apply(x, *winograd_kernels)
+        elif up:
+            y = conv2d_up2(x, weight, kernel)
+        else:
+            y = F.conv2d(x, weight, padding=weight.shape[-1] // 2)
         y = ScaleShiftLeakyReLU.apply(y, scale[:, :, None, None], shift)
     return y if clamp is None else y.clamp(-clamp, clamp)
 
 
-_FROZEN: dict[int, tuple[weakref.ref, tuple, Tensor, Tensor]] = {}  # id(weight) -> (weight, key, cast, squares)
+_FROZEN: dict[int, tuple[weakref.ref, tuple, dict[tuple, tuple[Tensor, ...]]]] = {}  # id(weight) -> (weight,
+# its state, {what was made from it: the tensors})
 
 
 def frozen_weight(weight: Tensor, dtype: torch.dtype, channels_last: bool, transposed: bool = False
@@ -113,24 +136,45 @@ def frozen_weight(weight: Tensor, dtype: torch.dtype, channels_last: bool, trans
     a transposed convolution), and its ``[I, O]`` sums of squares over the kernel.
 
     Both are the same at every step of a solve (the generator is frozen), so for a weight that needs no gradient
-    they are computed once and kept until the weight changes (in place, to another device or dtype); a casting
-    or layout copy of each weight at every step was 5-10% of a 256 px step.
+    they are computed once and kept until the weight changes (:func:`_kept`); a casting or layout copy of each
+    weight at every step was 5-10% of a 256 px step.
     """
-    trainable = weight.requires_grad and torch.is_grad_enabled()
-    key = (weight._version, weight.data_ptr(), weight.device, dtype, channels_last, transposed)
-    kept = None if trainable else _FROZEN.get(id(weight))
-    if kept is not None and kept[0]() is weight and kept[1] == key:
-        return kept[2], kept[3]
-    layout = torch.channels_last if channels_last else torch.contiguous_format
-    cast = weight.to(dtype)
-    squares = cast.square().sum(dim=(2, 3)).t()
-    cast = (cast.transpose(0, 1) if transposed else cast).contiguous(memory_format=layout)
-    if not trainable:
-        cast, squares = cast.detach(), squares.detach()  # never the weight itself: the entry must not keep it alive
-        identity = id(weight)
+    def prepare() -> tuple[Tensor, Tensor]:
+        layout = torch.channels_last if channels_last else torch.contiguous_format
+        cast = weight.to(dtype)
+        squares = cast.square().sum(dim=(2, 3)).t()
+        return (cast.transpose(0, 1) if transposed else cast).contiguous(memory_format=layout), squares
+    return _kept(weight, ("cast", dtype, channels_last, transposed), prepare)  # type: ignore[return-value]
+
+
+def winograd_weights(weight: Tensor) -> tuple[Tensor, Tensor]:
+    """The Winograd-transformed weight and flipped, transposed weight (forward and input gradient) of a frozen
+    3x3 ``weight``, made once (:func:`_kept`)."""
+    def prepare() -> tuple[Tensor, Tensor]:
+        flipped = weight.detach().flip(2, 3).transpose(0, 1)
+        return winograd.transform_weight(weight), winograd.transform_weight(flipped)
+    return _kept(weight, ("winograd",), prepare)  # type: ignore[return-value]
+
+
+def _trainable(weight: Tensor) -> bool:
+    return weight.requires_grad and torch.is_grad_enabled()
+
+
+def _kept(weight: Tensor, kind: tuple, prepare: Callable[[], tuple[Tensor, ...]]) -> tuple[Tensor, ...]:
+    """``prepare()``, made once per ``kind`` and kept while ``weight`` is unchanged (same version counter, data
+    and device), dropped when the weight dies; for a weight that needs a gradient, made every time."""
+    if _trainable(weight):
+        return prepare()
+    state = (weight._version, weight.data_ptr(), weight.device)
+    identity = id(weight)
+    entry = _FROZEN.get(identity)
+    if entry is None or entry[0]() is not weight or entry[1] != state:
         forget = functools.partial(_FROZEN.pop, identity, None)  # bound to the dict: safe at interpreter exit
-        _FROZEN[identity] = (weakref.ref(weight, lambda _: forget()), key, cast, squares)
-    return cast, squares
+        entry = _FROZEN[identity] = (weakref.ref(weight, lambda _: forget()), state, {})
+    made = entry[2].get(kind)
+    if made is None:  # detached: never the weight itself, so that the entry cannot keep it alive
+        made = entry[2][kind] = tuple(tensor.detach() for tensor in prepare())
+    return made
 
 
 ONE_PASS_ELEMENTS = 2**20  # addcmul wins above this (1024 px, bf16: 815 vs 922 ms a step), loses below (32 px)

@@ -17,8 +17,9 @@ EMBEDDED_PRESETS = {"map": "pixel", "vi": "bayes"}
 NOISE = Param("noise", "choice", "none", "noise inputs: none (removed), const (stored) or random",
               choices=("none", "const", "random"))
 MODCONV = Param("modconv", "choice", "auto", "modulated convolution: auto (the faster on this device), fused "
-                "(per-sample weights) or scaling (activations scaled around one shared convolution)",
-                choices=("auto", "fused", "scaling"))
+                "(per-sample weights), scaling (activations scaled around one shared direct convolution) or "
+                "winograd (scaling, with Winograd F(4x4,3x3) for wide float32 3x3 convolutions on the CPU)",
+                choices=("auto", "fused", "scaling", "winograd"))
 
 
 @hookimpl
