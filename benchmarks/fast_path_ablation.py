@@ -13,19 +13,17 @@ Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weight
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from typing import Callable
+import contextlib
+from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 import invgen
-from invgen.speed import kept_memory
 from invgen_stylegan2 import fast_ops
 from invgen_stylegan2.ops import LRELU_SLOPE
-from timing import machine_line  # benchmarks/timing.py (run from any folder: the script's own)
+from timing import alternate, machine_line, print_medians  # benchmarks/timing.py (run from any folder)
 
 
 def weights_every_step(weight: Tensor, dtype: torch.dtype, channels_last: bool,
@@ -71,23 +69,18 @@ def main() -> None:
             image = generator.synthesize(w)
         image.float().square().sum().backward()
 
-    times: dict[str, list[float]] = {"current": [], "replaced": []}
-    forms = [("current", current), ("replaced", replaced)]
-    with kept_memory():
-        for round_index in range(args.rounds):
-            for label, form in forms if round_index % 2 == 0 else forms[::-1]:
-                setattr(owner, name, form)
-                for _ in range(2):
-                    step()
-                for _ in range(2):
-                    started = time.perf_counter()
-                    step()
-                    times[label].append((time.perf_counter() - started) * 1000)
-    setattr(owner, name, current)
+    @contextlib.contextmanager
+    def using(form: Callable) -> Iterator[None]:
+        setattr(owner, name, form)
+        try:
+            yield
+        finally:
+            setattr(owner, name, current)
+
+    times = alternate({"current": lambda: using(current), "replaced": lambda: using(replaced)}, step, args.rounds)
     precision = "bf16" if args.bf16 else "fp32"
     print(f"{machine_line()}; {args.variant}, {args.resolution} px, batch {args.batch}, {precision}")
-    for label, samples in times.items():
-        print(f"{label}: median {statistics.median(samples):.1f} ms per step ({', '.join(f'{s:.0f}' for s in samples)})")
+    print_medians(times)
 
 
 if __name__ == "__main__":

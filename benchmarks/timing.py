@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import statistics
 import time
 from typing import Callable
 
 import torch
+
+from invgen.speed import kept_memory
 
 
 def timed(function: Callable[[], None], repeats: int) -> float:
@@ -23,3 +26,26 @@ def timed(function: Callable[[], None], repeats: int) -> float:
 
 def machine_line() -> str:
     return f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+
+
+def alternate(forms: dict[str, Callable[[], contextlib.AbstractContextManager]], step: Callable[[], None],
+              rounds: int) -> dict[str, list[float]]:
+    """ms per step of each form, in rounds of ABBA order (two untimed, two timed steps each)."""
+    times: dict[str, list[float]] = {label: [] for label in forms}
+    labels = list(forms)
+    with kept_memory():
+        for round_index in range(rounds):
+            for label in labels if round_index % 2 == 0 else labels[::-1]:
+                with forms[label]():
+                    for _ in range(2):
+                        step()
+                    for _ in range(2):
+                        started = time.perf_counter()
+                        step()
+                        times[label].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def print_medians(times: dict[str, list[float]]) -> None:
+    for label, samples in times.items():
+        print(f"{label}: median {statistics.median(samples):.1f} ms per step ({', '.join(f'{s:.0f}' for s in samples)})")

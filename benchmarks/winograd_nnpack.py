@@ -7,8 +7,9 @@ convolution doing less arithmetic could make it faster. PyTorch builds include N
 initialised by ``torch._nnpack_available()`` first, otherwise every call fails with "NNPACK
 SpatialConvolution_updateOutput failed"). Four measurements:
   convs      each 3x3 convolution alone (forward): direct channels-last, direct NCHW, NNPACK
-  synthesis  the 256 px generator's forward+backward, with NNPACK for its 3x3 convolutions at 64 to 128 px
-             (activations converted to NCHW and back around each), alternating with the default path
+  synthesis  the 256 px generator's forward+backward with direct convolutions (modconv=scaling), with NNPACK for
+             its 3x3 convolutions at 64 to 128 px (activations converted to NCHW and back around each) and with
+             the Winograd convolutions of modconv=winograd (what auto picks on the CPU), alternating
   lpips      LPIPS-VGG16 forward+backward to the prediction at --resolution, with NNPACK for the
              convolutions with >= 128 input channels at >= 64 px, alternating with the default path
   winograd   invgen_stylegan2.winograd's F(4x4,3x3) (PyTorch operations; the fast path's ``winograd`` form) against
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
-import time
 import types
 from typing import Callable, Iterator
 
@@ -31,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from invgen.speed import kept_memory
-from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
+from timing import alternate, machine_line, print_medians, timed  # benchmarks/timing.py (run from any folder)
 
 
 class NNPACKConv3x3(torch.autograd.Function):
@@ -53,24 +52,6 @@ def nnpack_conv(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     weight = weight.detach().contiguous()
     flipped = weight.flip(2, 3).transpose(0, 1).contiguous()
     return NNPACKConv3x3.apply(x, weight, None if bias is None else bias.detach(), flipped)
-
-
-def alternate(forms: dict[str, Callable[[], contextlib.AbstractContextManager]], step: Callable[[], None],
-              rounds: int) -> dict[str, list[float]]:
-    """ms per step of each form, in rounds of ABBA order (two untimed, two timed steps each)."""
-    times: dict[str, list[float]] = {label: [] for label in forms}
-    labels = list(forms)
-    with kept_memory():
-        for round_index in range(rounds):
-            for label in labels if round_index % 2 == 0 else labels[::-1]:
-                with forms[label]():
-                    for _ in range(2):
-                        step()
-                    for _ in range(2):
-                        started = time.perf_counter()
-                        step()
-                        times[label].append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def vgg16_shapes(resolution: int) -> list[tuple[int, int, int]]:
@@ -102,7 +83,7 @@ def part_synthesis(rounds: int) -> dict[str, list[float]]:
     import invgen
     from invgen_stylegan2 import fast_ops
 
-    generator = invgen.generator("stylegan2-random:resolution=256")
+    generator = invgen.generator("stylegan2-random:resolution=256,modconv=scaling")  # direct convolutions
     start = generator.initial_latent(1)
 
     def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0,
@@ -120,10 +101,18 @@ def part_synthesis(rounds: int) -> dict[str, list[float]]:
         finally:
             fast_ops.F = F
 
+    @contextlib.contextmanager
+    def winograd() -> Iterator[None]:
+        generator.network.synthesis.set_modconv_form("winograd")
+        try:
+            yield
+        finally:
+            generator.network.synthesis.set_modconv_form("scaling")
+
     def step() -> None:
         w = start.clone().requires_grad_(True)
         generator.synthesize(w).square().sum().backward()
-    return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack}, step, rounds)
+    return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack, "winograd": winograd}, step, rounds)
 
 
 def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
@@ -206,8 +195,7 @@ def main() -> None:
         part_winograd()
         return
     times = part_synthesis(args.rounds) if args.part == "synthesis" else part_lpips(args.resolution, args.rounds)
-    for label, samples in times.items():
-        print(f"{label}: median {statistics.median(samples):.0f} ms per step ({', '.join(f'{s:.0f}' for s in samples)})")
+    print_medians(times)
 
 
 if __name__ == "__main__":
