@@ -7,6 +7,7 @@ spelled out below):
   weights   each step casts the weights and sums their squares again (before frozen weights were kept)
   epilogue  autograd's addcmul + leaky ReLU instead of fast_ops.ScaleShiftLeakyReLU
   winograd  the direct convolution everywhere instead of Winograd's F(4x4,3x3) where fast_ops.uses_winograd
+  scaled    biases, dense weights and FIR kernels scaled and cast at every step (fast_ops.frozen_scaled not kept)
 Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weights --resolution 256 --bf16
 """
 
@@ -43,10 +44,16 @@ def never_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
     return False
 
 
+def scaled_every_step(tensor: Tensor, gain: float, dtype: torch.dtype, flip: bool = False) -> Tensor:
+    """The replaced form of fast_ops.frozen_scaled: two or three small operators per layer at every step."""
+    return ((tensor.flip([-2, -1]) if flip else tensor) * gain).to(dtype)
+
+
 VARIANTS: dict[str, tuple[object, str, Callable]] = {
     "weights": (fast_ops, "frozen_weight", weights_every_step),
     "epilogue": (fast_ops.ScaleShiftLeakyReLU, "apply", autograd_epilogue),
     "winograd": (fast_ops, "uses_winograd", never_winograd),
+    "scaled": (fast_ops, "frozen_scaled", scaled_every_step),
 }
 
 
@@ -54,13 +61,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", choices=sorted(VARIANTS), required=True)
     parser.add_argument("--resolution", type=int, default=1024)
+    parser.add_argument("-g", "--generator", help="a generator spec instead of stylegan2-random at --resolution")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--bf16", action="store_true")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     owner, name, replaced = VARIANTS[args.variant]
     current = getattr(owner, name)
-    generator = invgen.generator(f"stylegan2-random:resolution={args.resolution}")
+    spec = args.generator or f"stylegan2-random:resolution={args.resolution}"
+    generator = invgen.generator(spec)
     start = generator.initial_latent(args.batch)
 
     def step() -> None:
@@ -79,7 +88,7 @@ def main() -> None:
 
     times = alternate({"current": lambda: using(current), "replaced": lambda: using(replaced)}, step, args.rounds)
     precision = "bf16" if args.bf16 else "fp32"
-    print(f"{machine_line()}; {args.variant}, {args.resolution} px, batch {args.batch}, {precision}")
+    print(f"{machine_line()}; {args.variant}, {spec}, batch {args.batch}, {precision}")
     print_medians(times)
 
 

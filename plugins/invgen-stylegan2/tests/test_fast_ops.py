@@ -1,10 +1,13 @@
 """The fast path's resampling against the plain ops (themselves tested against their literal definitions), and its
-kept copies of frozen weights."""
+kept copies of frozen weights, biases and filters."""
 
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
+from invgen.plugin import plain_paths
 from invgen_stylegan2 import fast_ops, ops, winograd
+from invgen_stylegan2.testing import make_network
 
 
 @pytest.mark.parametrize("taps", [(1, 3, 3, 1), (1, 1), (1, 2, 4, 4, 2, 1)])
@@ -128,3 +131,70 @@ def test_the_spec_offers_every_form_of_the_modulated_convolution():
     from invgen_stylegan2.hooks import MODCONV
 
     assert MODCONV.choices == fast_ops.MODCONV_FORMS
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_frozen_tensor_is_scaled_and_cast_once(flip, dtype):
+    kernel = torch.randn(3, 4, generator=torch.Generator().manual_seed(6))
+    scaled = fast_ops.frozen_scaled(kernel, 2.5, dtype, flip=flip)
+    expected = kernel.numpy()[::-1, ::-1] * 2.5 if flip else kernel.numpy() * 2.5
+    assert scaled.dtype == dtype
+    assert torch.equal(scaled, torch.from_numpy(expected.copy()).to(dtype))
+    assert fast_ops.frozen_scaled(kernel, 2.5, dtype, flip=flip) is scaled
+    assert fast_ops.frozen_scaled(kernel, 3.0, dtype, flip=flip) is not scaled  # another gain: made apart
+
+
+def test_a_trainable_tensor_is_scaled_every_time_and_gets_its_gradient():
+    bias = torch.randn(5, requires_grad=True)
+    fast_ops.frozen_scaled(bias, 3.0, torch.float32).sum().backward()
+    assert id(bias) not in fast_ops._FROZEN
+    assert torch.equal(bias.grad, torch.full((5,), 3.0))
+
+
+def test_the_step_dtype_is_autocasts_where_it_is_on():
+    x = torch.zeros(2, 3)
+    assert fast_ops.step_dtype(x) == torch.float32
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert fast_ops.step_dtype(x) == torch.bfloat16
+        assert fast_ops.step_dtype(torch.zeros(2, dtype=torch.int64)) == torch.int64
+
+
+PREPARATIONS = {torch.ops.aten._to_copy, torch.ops.aten.mul, torch.ops.aten.flip, torch.ops.aten.pow,
+                torch.ops.aten.sum, torch.ops.aten.clone, torch.ops.aten.copy_}
+
+
+class _PreparationsOf(TorchDispatchMode):
+    """Records the casts, scalings, flips, squares, sums and copies that read the memory of one of ``tensors``."""
+
+    def __init__(self, tensors: list[torch.Tensor]) -> None:
+        super().__init__()
+        self.pointers = {tensor.untyped_storage().data_ptr() for tensor in tensors}
+        self.found: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.overloadpacket in PREPARATIONS and any(
+                isinstance(arg, torch.Tensor) and arg.untyped_storage().data_ptr() in self.pointers for arg in args):
+            self.found.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_frozen_generator_prepares_none_of_its_tensors_after_the_first_step(precision):
+    network, _ = make_network(resolution=16, channel_max=16)
+    ws = torch.randn(2, network.num_ws, network.w_dim)
+
+    def step() -> None:
+        w = ws.clone().requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            image = network.synthesis(w, noise_mode="none")
+        image.float().square().mean().backward()
+
+    step()
+    tensors = list(network.parameters()) + list(network.buffers())
+    with _PreparationsOf(tensors) as fast:
+        step()
+    assert fast.found == []
+    with plain_paths(), _PreparationsOf(tensors) as plain:  # the check can fail: the plain path prepares them
+        step()
+    assert len(plain.found) > 20

@@ -38,7 +38,7 @@ def upsample2d(x: Tensor, kernel: Tensor) -> Tensor:
     """2x up-sampling with the FIR ``kernel`` (as :func:`invgen_stylegan2.ops.upsample2d`, even-sized kernels)."""
     size = kernel.shape[-1]
     channels = x.shape[1]
-    weight = (kernel * 4).to(x.dtype)[None, None].expand(channels, 1, -1, -1)
+    weight = frozen_scaled(kernel, 4.0, x.dtype)[None, None].expand(channels, 1, -1, -1)
     return F.conv_transpose2d(x, weight, stride=2, padding=size - 1 - (size + 1) // 2, groups=channels)
 
 
@@ -47,7 +47,7 @@ def fir_padded(x: Tensor, kernel: Tensor, pad: int, gain: float) -> Tensor:
     if pad < 0:
         return fir(x, kernel, (pad,) * 4, gain)
     channels = x.shape[1]
-    weight = (kernel.flip([0, 1]) * gain).to(x.dtype)[None, None].expand(channels, 1, -1, -1)
+    weight = frozen_scaled(kernel, gain, x.dtype, flip=True)[None, None].expand(channels, 1, -1, -1)
     return F.conv2d(x, weight, padding=pad, groups=channels)
 
 
@@ -99,7 +99,8 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     ``fused`` (per-sample weights, one grouped convolution), ``scaling`` (activations scaled around one shared
     convolution) or ``auto`` (:func:`pick_form`).
     """
-    dtype = x.dtype
+    dtype = step_dtype(x)
+    x = x.to(dtype)  # under autocast: in the dtype its weight is kept in
     form = pick_form(form, x.device)
     shared = form != "fused"  # one convolution for the whole batch, activations scaled around it
     winograd_kernels = winograd_weights(weight) if form == "winograd" and uses_winograd(x, weight, up) else None
@@ -108,7 +109,7 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     styles = styles.to(dtype)
     energy = styles.square() @ squares
     scale = (energy + DEMODULATION_EPS).rsqrt() * gain  # [B, O]
-    shift = bias.to(dtype)[None, :, None, None] * gain
+    shift = frozen_scaled(bias, gain, dtype)[None, :, None, None]
     if noise is not None:
         shift = shift + noise.to(dtype) * gain
     if form == "fused":
@@ -145,6 +146,24 @@ def frozen_weight(weight: Tensor, dtype: torch.dtype, channels_last: bool, trans
         squares = cast.square().sum(dim=(2, 3)).t()
         return (cast.transpose(0, 1) if transposed else cast).contiguous(memory_format=layout), squares
     return _kept(weight, ("cast", dtype, channels_last, transposed), prepare)  # type: ignore[return-value]
+
+
+def frozen_scaled(tensor: Tensor, gain: float, dtype: torch.dtype, flip: bool = False) -> Tensor:
+    """``(tensor * gain).to(dtype)`` (``tensor`` flipped in its last two dimensions first if ``flip``): biases,
+    dense weights and FIR kernels as a step uses them, made once for a frozen tensor (:func:`_kept`) instead
+    of two or three small operators (kernel launches on a GPU) per layer and step."""
+    def prepare() -> tuple[Tensor]:
+        return ((tensor.flip([-2, -1]) if flip else tensor) * gain).to(dtype),
+    return _kept(tensor, ("scaled", gain, dtype, flip), prepare)[0]
+
+
+def step_dtype(x: Tensor) -> torch.dtype:
+    """The dtype a step computes ``x``'s layers in: autocast's for ``x``'s device when it is on there, else
+    ``x``'s own."""
+    device = x.device.type
+    if x.is_floating_point() and torch.is_autocast_enabled(device):
+        return torch.get_autocast_dtype(device)
+    return x.dtype
 
 
 def winograd_weights(weight: Tensor) -> tuple[Tensor, Tensor]:
@@ -238,5 +257,6 @@ def _grouped_conv(x: Tensor, weights: Tensor, up: bool, kernel: Tensor) -> Tenso
 
 def modulated_conv1x1(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor, clamp: float | None = None) -> Tensor:
     """``clamp(conv1x1(x * styles, weight) + bias)`` (toRGB: no demodulation), bias inside the convolution."""
-    y = F.conv2d(x * styles.to(x.dtype)[:, :, None, None], weight.to(x.dtype), bias.to(x.dtype))
+    y = F.conv2d(x * styles.to(x.dtype)[:, :, None, None], frozen_scaled(weight, 1.0, x.dtype),
+                 frozen_scaled(bias, 1.0, x.dtype))
     return y if clamp is None else y.clamp(-clamp, clamp)

@@ -31,9 +31,21 @@ class FullyConnectedLayer(nn.Module):
         self.weight_gain = lr_multiplier / math.sqrt(in_features)
         self.bias_gain = lr_multiplier
 
-    def forward(self, x: Tensor) -> Tensor:
-        weight = self.weight.to(x.dtype) * self.weight_gain
-        bias = None if self.bias is None else self.bias.to(x.dtype) * self.bias_gain
+    def forward(self, x: Tensor, gain: float = 1.0) -> Tensor:
+        """The layer's output times ``gain`` (> 0: leaky ReLU is positively homogeneous), folded into the kept
+        weight and bias on the fast path."""
+        if fast_paths():
+            dtype = fast_ops.step_dtype(x)
+            weight = fast_ops.frozen_scaled(self.weight, self.weight_gain * gain, dtype)
+            bias = None if self.bias is None else fast_ops.frozen_scaled(self.bias, self.bias_gain * gain, dtype)
+        else:
+            weight = self.weight.to(x.dtype) * self.weight_gain
+            bias = None if self.bias is None else self.bias.to(x.dtype) * self.bias_gain
+            if gain != 1:
+                return self._dense(x, weight, bias) * gain
+        return self._dense(x, weight, bias)
+
+    def _dense(self, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         if not self.lrelu:
             return F.linear(x, weight, bias)
         return bias_act(x.matmul(weight.t()), bias, lrelu=True, gain=LRELU_GAIN)
@@ -142,7 +154,7 @@ class ToRGBLayer(nn.Module):
         self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
 
     def forward(self, x: Tensor, w: Tensor) -> Tensor:
-        styles = self.affine(w) * self.weight_gain
+        styles = self.affine(w, gain=self.weight_gain)
         if fast_paths() and self.weight.shape[-1] == 1:
             return fast_ops.modulated_conv1x1(x, self.weight, styles, self.bias, clamp=self.conv_clamp)
         x = modulated_conv2d(x, self.weight, styles, demodulate=False)
