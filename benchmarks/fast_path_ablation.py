@@ -24,7 +24,7 @@ from torch import Tensor
 import invgen
 from invgen_stylegan2 import fast_ops
 from invgen_stylegan2.ops import LRELU_SLOPE
-from timing import alternate, machine_line, print_medians  # benchmarks/timing.py (run from any folder)
+from timing import alternate, machine_line, print_medians, synthesis_step  # benchmarks/timing.py (any folder)
 
 
 def weights_every_step(weight: Tensor, dtype: torch.dtype, channels_last: bool,
@@ -70,13 +70,7 @@ def main() -> None:
     current = getattr(owner, name)
     spec = args.generator or f"stylegan2-random:resolution={args.resolution}"
     generator = invgen.generator(spec)
-    start = generator.initial_latent(args.batch)
-
-    def step() -> None:
-        w = start.clone().requires_grad_(True)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            image = generator.synthesize(w)
-        image.float().square().sum().backward()
+    step = synthesis_step(generator, args.batch, args.bf16)
 
     @contextlib.contextmanager
     def using(form: Callable) -> Iterator[None]:

@@ -13,11 +13,11 @@ import argparse
 import collections
 from typing import Any
 
-import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import invgen
 from invgen.speed import kept_memory, plain_paths
+from timing import synthesis_step  # benchmarks/timing.py (run from any folder: the script's own)
 
 
 class CountOps(TorchDispatchMode):
@@ -49,13 +49,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=8)
     args = parser.parse_args()
     generator = invgen.generator(args.generator)
-    start = generator.initial_latent(args.batch)
-
-    def step() -> None:
-        w = start.clone().requires_grad_(True)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            image = generator.synthesize(w)
-        image.float().square().mean().backward()
+    step = synthesis_step(generator, args.batch, args.bf16)
 
     with plain_paths():
         plain = count_step(step)

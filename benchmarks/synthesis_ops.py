@@ -13,7 +13,6 @@ Run: .venv/bin/python benchmarks/synthesis_ops.py [--resolution 1024] [--steps 3
 from __future__ import annotations
 
 import argparse
-import contextlib
 import resource
 import time
 from collections import defaultdict
@@ -25,7 +24,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 import invgen
 from invgen.speed import kept_memory, plain_paths
-from timing import machine_line  # benchmarks/timing.py (run from any folder: the script's own)
+from timing import machine_line, synthesis_step  # benchmarks/timing.py (run from any folder: the script's own)
 
 
 class WallClock(TorchDispatchMode):
@@ -89,13 +88,7 @@ def main() -> None:
     parser.add_argument("--shapes", action="store_true", help="split operators by input shapes")
     args = parser.parse_args()
     generator = invgen.generator(f"stylegan2-random:resolution={args.resolution}")
-    start = generator.initial_latent(1)
-
-    def step() -> None:
-        w = start.clone().requires_grad_(True)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            image = generator.synthesize(w)
-        image.float().square().mean().backward()
+    step = synthesis_step(generator, 1, args.bf16)
 
     with plain_paths():
         plain, plain_s, plain_faults = profiled(step, args.steps, args.timer, args.shapes)

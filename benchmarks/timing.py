@@ -1,4 +1,5 @@
-"""Shared by the benchmark scripts: a median wall-clock timer and a line describing the machine."""
+"""Shared by the benchmark scripts: a median wall-clock timer, a line describing the machine, paired timing of
+alternatives and one generator forward+backward step."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import platform
 import statistics
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -22,6 +23,18 @@ def timed(function: Callable[[], None], repeats: int) -> float:
         function()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def synthesis_step(generator: Any, batch: int, bf16: bool) -> Callable[[], None]:
+    """One forward and backward pass of ``generator`` from fresh latents (bfloat16 autocast if ``bf16``)."""
+    start = generator.initial_latent(batch)
+
+    def step() -> None:
+        w = start.clone().requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            image = generator.synthesize(w)
+        image.float().square().mean().backward()
+    return step
 
 
 def machine_line() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from invgen.errors import SpecError
 from invgen.params import Param, canonical_values, resolve
 from invgen.registry import ComponentInfo
 from invgen.spec import format_spec, parse_spec

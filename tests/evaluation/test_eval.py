@@ -68,7 +68,6 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
     runner = CliRunner()
     assert runner.invoke(create_app(), command).exit_code == 0
     first_text = (out / "results.json").read_text()
-    first = json.loads(first_text)["summary"]
     assert len(list((out / "parts").glob("*.safetensors"))) == 2
 
     import invgen.evaluation.runner as runner_module

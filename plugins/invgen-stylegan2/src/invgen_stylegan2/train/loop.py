@@ -207,7 +207,7 @@ def save_checkpoint(trainer: Trainer, out: Path) -> None:
     """Write ``checkpoint.pt`` (everything, for resuming) and ``network.safetensors`` (G_ema), atomically."""
     import io
 
-    from invgen.plugin import kept_memory, write_atomic
+    from invgen.plugin import write_atomic
     from invgen_stylegan2.checkpoints import save_safetensors
 
     buffer = io.BytesIO()
