@@ -11,7 +11,9 @@ SpatialConvolution_updateOutput failed"). Four measurements:
              its 3x3 convolutions at 64 to 128 px (activations converted to NCHW and back around each) and with
              the Winograd convolutions of modconv=winograd (what auto picks on the CPU), alternating
   lpips      LPIPS-VGG16 forward+backward to the prediction at --resolution, with NNPACK for the
-             convolutions with >= 128 input channels at >= 64 px, alternating with the default path
+             convolutions with >= 128 input channels at >= 64 px, and with our F(4x4,3x3) for those with >= 256
+             channels in and out at >= 32 px (the generator's rule), alternating with the default path; then each
+             one's gradient against the float64 model's
   winograd   invgen_stylegan2.winograd's F(4x4,3x3) (PyTorch operations; the fast path's ``winograd`` form) against
              the direct convolution, each alone (the whole step: fast_path_ablation.py --variant winograd)
 Run: cd benchmarks && ../.venv/bin/python winograd_nnpack.py --part lpips --resolution 1024
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import types
 from typing import Callable, Iterator
 
@@ -136,15 +139,33 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
             return conv(x)
         return forward
 
-    @contextlib.contextmanager
-    def nnpack() -> Iterator[None]:
-        for block, name, conv in convs:
-            block._modules[name] = _Call(through_nnpack(conv))
-        try:
-            yield
-        finally:
+    def through_winograd(conv: torch.nn.Conv2d) -> Callable[[Tensor], Tensor]:
+        from invgen_stylegan2 import winograd
+
+        kernels = (winograd.transform_weight(conv.weight),
+                   winograd.transform_weight(conv.weight.flip(2, 3).transpose(0, 1)))
+
+        def forward(x: Tensor) -> Tensor:
+            if min(conv.weight.shape[:2]) >= 256 and x.shape[-1] >= 32:
+                y = winograd.FrozenConv3x3.apply(x.contiguous(memory_format=torch.channels_last), *kernels)
+                return y + conv.bias[None, :, None, None]
+            return conv(x)
+        return forward
+
+    def replacing(through: Callable) -> Callable[[], contextlib.AbstractContextManager]:
+        @contextlib.contextmanager
+        def replaced() -> Iterator[None]:
             for block, name, conv in convs:
-                block._modules[name] = conv
+                block._modules[name] = _Call(through(conv))
+            try:
+                yield
+            finally:
+                for block, name, conv in convs:
+                    block._modules[name] = conv
+        return replaced
+
+    forms = {"direct": contextlib.nullcontext, "nnpack": replacing(through_nnpack),
+             "winograd": replacing(through_winograd)}
 
     generator = torch.Generator().manual_seed(0)
     observation = torch.rand(1, 3, resolution, resolution, generator=generator) * 2 - 1
@@ -154,7 +175,18 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
     def step() -> None:
         prediction = start.clone().requires_grad_(True)
         loss(prediction, observation, None).sum().backward()
-    return alternate({"direct": contextlib.nullcontext, "nnpack": nnpack}, step, rounds)
+
+    def gradient(model: LPIPSLoss, dtype: torch.dtype) -> Tensor:
+        prediction = start.to(dtype).detach().clone().requires_grad_(True)
+        model(prediction, observation.to(dtype), None).sum().backward()
+        return prediction.grad.double()
+
+    exact = gradient(copy.deepcopy(loss).double(), torch.float64)
+    for label, form in forms.items():
+        with form():
+            error = ((gradient(loss, torch.float32) - exact).norm() / exact.norm()).item()
+        print(f"{label}: gradient's relative difference from the float64 model's {error:.1e}")
+    return alternate(forms, step, rounds)
 
 
 def part_winograd() -> None:
