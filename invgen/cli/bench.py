@@ -79,7 +79,8 @@ def bench(
 
         save()  # an unwritable --json is found before any measurement
         results = measure_all(plan, chosen, on_result=record)
-        Console().print(_table(results, paths))
+        for table in _tables(results, paths):
+            Console().print(table)
         if json_path is not None:
             console.print(f"written to {json_path}")
 
@@ -92,35 +93,38 @@ def _line(measurement) -> str:  # noqa: ANN001 - invgen.benchmark.Measurement, i
     return f"{where}: {measurement.ms_per_image_step:.2f} ms per image-step (warm-up {measurement.warmup_s:.1f} s)"
 
 
-def _table(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
-    """One row per generator x workload x batch x precision; a column per path, and the speed-ups."""
+def _tables(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
+    """A table per generator (its spec in the title: long specs would crowd out the numbers in an 80-column
+    terminal or a log); a row per workload x batch x precision; a column per path, and the speed-ups."""
+    from rich import box
     from rich.table import Table
 
-    rows: dict[tuple, dict] = {}
+    groups: dict[str, dict[tuple, dict]] = {}
     for m in results:
-        key = (m.cell.generator, m.cell.workload, m.cell.batch, m.cell.precision)
-        rows.setdefault(key, {})[m.cell.path] = m
-    table = Table(title="ms per image-step (forward + backward; median after the warm-up)")
-    for title in ("generator", "workload", "batch", "precision", *paths):
-        table.add_column(title, justify="right" if title not in ("generator", "workload", "precision") else "left")
-    for other in paths[1:]:
-        table.add_column(f"{other} / fast" if other == "baseline" else "fast / compiled", justify="right")
-    table.add_column("warm-up s", justify="right")
-    if "compiled" in paths:
-        table.add_column("compile s", justify="right")
-    table.add_column("peak MB", justify="right")
-    for key, by_path in rows.items():
-        fast = by_path.get("fast")
-        cells = [_ms(by_path.get(path)) for path in paths]
-        for other in paths[1:]:
-            ratio = _ratio(by_path.get(other), fast) if other == "baseline" else _ratio(fast, by_path.get(other))
-            cells.append(ratio)
-        cells.append(_seconds(fast))
-        if "compiled" in paths:
-            cells.append(_seconds(by_path.get("compiled")))
-        peak = f"{fast.peak_memory_mb:,.0f}" if fast is not None and fast.peak_memory_mb is not None else "-"
-        table.add_row(key[0], key[1], str(key[2]), key[3], *cells, peak)
-    return table
+        key = (m.cell.workload, m.cell.batch, m.cell.precision)
+        groups.setdefault(m.cell.generator, {}).setdefault(key, {})[m.cell.path] = m
+    numbers = [*paths, *(f"{other} / fast" if other == "baseline" else "fast / compiled" for other in paths[1:]),
+               "warm-up s", *(["compile s"] if "compiled" in paths else []), "peak MB"]
+    tables = []
+    for generator, rows in groups.items():
+        table = Table(title=f"{generator}: ms per image-step (forward + backward; median after the warm-up)",
+                      title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+        for title in ("workload", "batch", "precision", *numbers):
+            numeric = title not in ("workload", "precision")
+            table.add_column(title, justify="right" if numeric else "left", no_wrap=not numeric, overflow="fold")
+        for key, by_path in rows.items():
+            fast = by_path.get("fast")
+            cells = [_ms(by_path.get(path)) for path in paths]
+            for other in paths[1:]:
+                ratio = _ratio(by_path.get(other), fast) if other == "baseline" else _ratio(fast, by_path.get(other))
+                cells.append(ratio)
+            cells.append(_seconds(fast))
+            if "compiled" in paths:
+                cells.append(_seconds(by_path.get("compiled")))
+            peak = f"{fast.peak_memory_mb:,.0f}" if fast is not None and fast.peak_memory_mb is not None else "-"
+            table.add_row(key[0], str(key[1]), key[2], *cells, peak)
+        tables.append(table)
+    return tables
 
 
 def _ms(measurement) -> str:  # noqa: ANN001

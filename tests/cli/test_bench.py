@@ -41,3 +41,13 @@ def test_an_unwritable_json_is_refused_before_measuring(fake_manager, tmp_path):
     result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "--json", tmp_path / "file" / "b.json")
     assert result.exit_code != 0 and "invgen: error:" in result.output + result.stderr
     assert "ms per image-step" not in result.output + result.stderr
+
+
+def test_the_table_stays_readable_in_80_columns(fake_manager, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "-p", "fp32", "--baseline", "--repeats", "1")
+    assert result.exit_code == 0, result.output
+    table = result.output[result.output.index(f"{GENERATOR}: ms per image-step"):]
+    assert "…" not in table  # nothing cut to an ellipsis
+    assert "synthesis" in table and "fp32" in table and "x" in table.split("synthesis", 1)[1]
+    assert max(len(line) for line in table.splitlines()) <= 80
