@@ -80,7 +80,7 @@ def bench(
         save()  # an unwritable --json is found before any measurement
         results = measure_all(plan, chosen, on_result=record)
         for table in _tables(results, paths):
-            Console().print(table)
+            Console().print(table, crop=False)  # too wide for the terminal: wrapped lines, never lost columns
         if json_path is not None:
             console.print(f"written to {json_path}")
 
@@ -109,9 +109,7 @@ def _tables(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark
     for generator, rows in groups.items():
         table = Table(title=f"{generator}: ms per image-step (forward + backward; median after the warm-up)",
                       title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
-        for title in ("workload", "batch", "precision", *numbers):
-            numeric = title not in ("workload", "precision")
-            table.add_column(title, justify="right" if numeric else "left", no_wrap=not numeric, overflow="fold")
+        body = []
         for key, by_path in rows.items():
             fast = by_path.get("fast")
             cells = [_ms(by_path.get(path)) for path in paths]
@@ -122,7 +120,13 @@ def _tables(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark
             if "compiled" in paths:
                 cells.append(_seconds(by_path.get("compiled")))
             peak = f"{fast.peak_memory_mb:,.0f}" if fast is not None and fast.peak_memory_mb is not None else "-"
-            table.add_row(key[0], str(key[1]), key[2], *cells, peak)
+            body.append([key[0], str(key[1]), key[2], *cells, peak])
+        for index, title in enumerate(("workload", "batch", "precision", *numbers)):
+            numeric = title not in ("workload", "precision")  # headers may wrap, cells never do
+            table.add_column(title, justify="right" if numeric else "left", overflow="fold",
+                             min_width=max(len(row[index]) for row in body))
+        for row in body:
+            table.add_row(*row)
         tables.append(table)
     return tables
 
