@@ -139,15 +139,16 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
             return conv(x)
         return forward
 
+    from invgen_stylegan2 import winograd
+
+    kernels = {id(conv): (winograd.transform_weight(conv.weight),  # made once, for the wide convolutions only
+                          winograd.transform_weight(conv.weight.flip(2, 3).transpose(0, 1)))
+               for _, _, conv in convs if min(conv.weight.shape[:2]) >= 256}
+
     def through_winograd(conv: torch.nn.Conv2d) -> Callable[[Tensor], Tensor]:
-        from invgen_stylegan2 import winograd
-
-        kernels = (winograd.transform_weight(conv.weight),
-                   winograd.transform_weight(conv.weight.flip(2, 3).transpose(0, 1)))
-
         def forward(x: Tensor) -> Tensor:
-            if min(conv.weight.shape[:2]) >= 256 and x.shape[-1] >= 32:
-                y = winograd.FrozenConv3x3.apply(x.contiguous(memory_format=torch.channels_last), *kernels)
+            if id(conv) in kernels and x.shape[-1] >= 32:
+                y = winograd.FrozenConv3x3.apply(x.contiguous(memory_format=torch.channels_last), *kernels[id(conv)])
                 return y + conv.bias[None, :, None, None]
             return conv(x)
         return forward
