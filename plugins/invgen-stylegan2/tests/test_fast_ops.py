@@ -96,20 +96,34 @@ def test_the_scale_shift_activation_has_the_numerical_gradient(batch, shift_shap
     assert torch.equal(fast_ops.ScaleShiftLeakyReLU.apply(y, scale, shift), expected)
 
 
-def _wide(channels: int = 256, size: int = 32, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, ...]:
-    return torch.zeros(1, channels, size, size, dtype=dtype), torch.zeros(channels, channels, 3, 3, dtype=dtype)
+def _wide(channels: int = 256, size: int = 32, dtype: torch.dtype = torch.float32, batch: int = 1
+          ) -> tuple[torch.Tensor, ...]:
+    return (torch.zeros(batch, channels, size, size, dtype=dtype),
+            torch.zeros(channels, channels, 3, 3, dtype=dtype))
 
 
-def test_winograd_is_used_for_wide_frozen_float32_convolutions_only():
+@pytest.mark.parametrize("native_transforms", [False, True], ids=["pytorch-transforms", "c-transforms"])
+def test_winograd_is_used_for_wide_frozen_float32_convolutions_only(native_transforms, monkeypatch):
+    monkeypatch.setattr(winograd, "native_transforms", lambda *channels: native_transforms)
     x, weight = _wide()
     assert fast_ops.uses_winograd(x, weight, up=False)
     assert not fast_ops.uses_winograd(x, weight, up=True)
-    assert not fast_ops.uses_winograd(*_wide(channels=128), up=False)
-    assert not fast_ops.uses_winograd(*_wide(size=16), up=False)
-    assert not fast_ops.uses_winograd(*_wide(dtype=torch.bfloat16), up=False)
+    assert fast_ops.uses_winograd(*_wide(channels=128, size=64), up=False) is native_transforms
+    assert not fast_ops.uses_winograd(*_wide(channels=128), up=False)  # 128 x 32 x 32: too little work
+    assert not fast_ops.uses_winograd(*_wide(channels=64, size=128), up=False)
+    assert not fast_ops.uses_winograd(*_wide(size=16), up=False)  # 256 x 16 x 16
+    assert fast_ops.uses_winograd(*_wide(size=16, batch=4), up=False)  # 256 x 4 x 16 x 16
+    assert not fast_ops.uses_winograd(*_wide(size=8, batch=16), up=False)  # too small a side
+    assert not fast_ops.uses_winograd(*_wide(dtype=torch.bfloat16), up=False)  # a bfloat16 weight
     assert not fast_ops.uses_winograd(x, weight.requires_grad_(True), up=False)
+    bf16_x, float_weight = _wide(size=64)[0].bfloat16(), _wide()[1]
+    assert not fast_ops.uses_winograd(bf16_x, float_weight, up=False)  # bfloat16 outside autocast
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert not fast_ops.uses_winograd(*_wide(), up=False)
+        # in a bfloat16 step, the widest layers in float32 through the C transforms only
+        assert fast_ops.uses_winograd(bf16_x, float_weight, up=False) is native_transforms
+        assert not fast_ops.uses_winograd(_wide(size=32)[0].bfloat16(), float_weight, up=False)
+        assert not fast_ops.uses_winograd(_wide(channels=128, size=64)[0].bfloat16(), _wide(channels=128)[1], up=False)
 
 
 def test_winograd_weights_are_made_once_beside_the_cast_and_dropped_with_the_weight():

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from invgen.plugin import plain_paths
-from invgen_stylegan2 import fast_ops, winograd
+from invgen_stylegan2 import fast_ops, native, winograd
 from invgen_stylegan2.layers import SynthesisLayer
 from invgen_stylegan2.ops import fir, normalize_2nd_moment, zero_insert
 
@@ -205,20 +205,27 @@ def test_every_path_matches_the_reference_with_its_gradient(path, batch, resolut
     assert relative(our_grad) < max(1e-4, 2 * relative(float32_grad))
 
 
+@pytest.mark.parametrize("transforms", ["torch", "native"])
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize(("resolution", "architecture", "noise_mode"), [(64, "skip", "const"), (32, "resnet", "none")])
 def test_the_winograd_form_matches_the_reference_with_its_gradient(batch, resolution, architecture, noise_mode,
-                                                                    monkeypatch):
+                                                                    transforms, monkeypatch):
     """As above, for a frozen network whose 3x3 convolutions all go through Winograd (the thresholds lowered to
-    this small network's sizes), which the test checks they did."""
-    monkeypatch.setattr(fast_ops, "WINOGRAD_MIN_CHANNELS", 1)
-    monkeypatch.setattr(fast_ops, "WINOGRAD_MIN_SIZE", 4)
-    calls, real = [], winograd.conv3x3
+    this small network's sizes), with PyTorch's tile transforms and with the C kernels', which the test checks
+    were the ones used."""
+    if transforms == "native" and native.library() is None:
+        pytest.skip(f"no C kernels on this machine: {native.status()}")
+    if transforms == "torch":
+        monkeypatch.setattr(winograd, "native_transforms", lambda *channels: False)
+    for name, value in (("WINOGRAD_MIN_CHANNELS", 1), ("WINOGRAD_MIN_CHANNELS_NATIVE", 1), ("WINOGRAD_MIN_SIZE", 4),
+                        ("WINOGRAD_MIN_WORK", 1)):
+        monkeypatch.setattr(fast_ops, name, value)
+    calls, real = [], getattr(winograd, f"_conv3x3_{transforms}")
 
     def counted(x, kernels):
         calls.append(x.shape)
         return real(x, kernels)
-    monkeypatch.setattr(winograd, "conv3x3", counted)
+    monkeypatch.setattr(winograd, f"_conv3x3_{transforms}", counted)
     network, _ = make_network(resolution=resolution, channels=3, architecture=architecture, channel_max=32,
                               conv_clamp=256)
     network.requires_grad_(False)
@@ -233,6 +240,34 @@ def test_the_winograd_form_matches_the_reference_with_its_gradient(batch, resolu
     assert (ours.double() - exact).abs().max().item() < 1e-4
     relative = ((our_grad.double() - exact_grad).norm() / exact_grad.norm()).item()
     assert relative < max(1e-4, 2 * ((float32_grad.double() - exact_grad).norm() / exact_grad.norm()).item())
+
+
+def test_a_bfloat16_step_convolves_its_wide_layers_in_float32_through_the_c_transforms(monkeypatch):
+    """Under a bfloat16 autocast the ``winograd`` form hands bfloat16 activations to the C transforms (thresholds
+    lowered to this small network) and is no further from the float64 reference than the bfloat16 direct
+    convolutions of the ``scaling`` form, image and gradient."""
+    if native.library() is None:
+        pytest.skip(f"no C kernels on this machine: {native.status()}")
+    for name, value in (("WINOGRAD_BF16_MIN_CHANNELS", 1), ("WINOGRAD_BF16_MIN_PIXELS", 1), ("WINOGRAD_MIN_SIZE", 4)):
+        monkeypatch.setattr(fast_ops, name, value)
+    dtypes, real = [], winograd._conv3x3_native
+
+    def counted(x, kernels):
+        dtypes.append(x.dtype)
+        return real(x, kernels)
+    monkeypatch.setattr(winograd, "_conv3x3_native", counted)
+    network, _ = make_network(resolution=32, channels=3, channel_max=32)
+    ws = network.mapping(torch.randn(2, network.z_dim, generator=torch.Generator().manual_seed(1)))
+    exact, exact_grad = _synthesis_with_gradient(copy.deepcopy(network).double(), ws.double(), "reference")
+    errors = {}
+    for form in ("scaling", "winograd"):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            image, grad = _synthesis_with_gradient(network, ws, form)
+        errors[form] = [((a.double() - b).norm() / b.norm()).item() for a, b in ((image, exact), (grad, exact_grad))]
+    layers = sum(1 for m in network.synthesis.modules() if isinstance(m, SynthesisLayer) and m.up == 1)
+    assert dtypes == [torch.bfloat16] * (2 * layers)
+    assert all(w <= 1.2 * s for w, s in zip(errors["winograd"], errors["scaling"])), errors
+    assert errors["winograd"][0] < 2e-2 and errors["winograd"][1] < 0.1, errors  # bfloat16's own error
 
 
 def test_an_unknown_modconv_form_is_refused():

@@ -14,8 +14,10 @@ benchmark's baseline), rearranged so that large activations are read and written
   and symmetric FIR padding is the convolution's own (no padded copy);
 - a frozen weight is cast, laid out and squared once, not at every step (:func:`frozen_weight`),
   and the activation's backward is written by hand (:class:`ScaleShiftLeakyReLU`);
-- on the CPU in float32, the wide 3x3 convolutions of the scaling form go through Winograd's
-  F(4x4, 3x3) (:mod:`invgen_stylegan2.winograd`; the ``winograd`` form, :func:`uses_winograd`).
+- on the CPU, the wide 3x3 convolutions of the scaling form go through Winograd's F(4x4, 3x3)
+  (:mod:`invgen_stylegan2.winograd`, with C tile transforms where a compiler is there, which also
+  let bfloat16 steps convolve their widest layers this way in float32; the ``winograd`` form,
+  :func:`uses_winograd`).
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ def supports_up2(weight: Tensor, kernel: Tensor) -> bool:
 
 
 MODCONV_FORMS = ("auto", "fused", "scaling", "winograd")
-WINOGRAD_MIN_CHANNELS = 256  # F(4x4, 3x3) pays from here (benchmarks/winograd_nnpack.py --part winograd)
-WINOGRAD_MIN_SIZE = 32
+WINOGRAD_MIN_CHANNELS = 256  # F(4x4, 3x3) with PyTorch's tile transforms pays from here, with the C kernels'
+WINOGRAD_MIN_CHANNELS_NATIVE = 128  # from here (benchmarks/winograd_nnpack.py --part winograd)
+WINOGRAD_MIN_SIZE = 16  # and from images of this size (both sides) and this much work: channels x pixels in
+WINOGRAD_MIN_WORK = 256 * 32 * 32  # the batch (below it, its extra operators cost more than they save)
+WINOGRAD_BF16_MIN_CHANNELS = 256  # under a bfloat16 autocast, float32 Winograd (C kernels only) beats the bfloat16
+WINOGRAD_BF16_MIN_PIXELS = 64 * 64  # direct convolution from here (--part winograd --bf16)
 
 
 def pick_form(form: str, device: torch.device) -> str:
@@ -83,11 +89,26 @@ def pick_form(form: str, device: torch.device) -> str:
 
 def uses_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
     """Whether the ``winograd`` form convolves ``x`` by :mod:`invgen_stylegan2.winograd` (otherwise directly):
-    a frozen 3x3 weight of at least ``WINOGRAD_MIN_CHANNELS`` in and out, no up-sampling, images of at least
-    ``WINOGRAD_MIN_SIZE`` px, float32 on the CPU outside autocast (in bfloat16 the transforms lose too much)."""
-    return (not up and weight.shape[-2:] == (3, 3) and min(weight.shape[:2]) >= WINOGRAD_MIN_CHANNELS
-            and min(x.shape[-2:]) >= WINOGRAD_MIN_SIZE and x.dtype == torch.float32 and x.device.type == "cpu"
-            and not torch.is_autocast_enabled("cpu") and not _trainable(weight))
+    a frozen float32 3x3 weight, no up-sampling, on the CPU, images of at least ``WINOGRAD_MIN_SIZE`` px a side;
+    and then in float32 at least ``WINOGRAD_MIN_CHANNELS`` wide in and out (``WINOGRAD_MIN_CHANNELS_NATIVE``
+    with the C tile transforms) with channels x pixels in the batch at least ``WINOGRAD_MIN_WORK``, or, for
+    bfloat16 activations under
+    autocast, with the C transforms only (they read and write bfloat16; the convolution is float32's), at least
+    ``WINOGRAD_BF16_MIN_CHANNELS`` wide with ``WINOGRAD_BF16_MIN_PIXELS``."""
+    if up or weight.shape[-2:] != (3, 3) or weight.dtype != torch.float32 or x.device.type != "cpu":
+        return False
+    if _trainable(weight) or min(x.shape[-2:]) < WINOGRAD_MIN_SIZE:
+        return False
+    out_channels, in_channels = weight.shape[:2]
+    narrowest, pixels = min(in_channels, out_channels), x.shape[0] * x.shape[-2] * x.shape[-1]
+    native = winograd.native_transforms(in_channels, out_channels)
+    autocast = torch.is_autocast_enabled("cpu")
+    if x.dtype == torch.float32 and not autocast:
+        wide = narrowest >= (WINOGRAD_MIN_CHANNELS_NATIVE if native else WINOGRAD_MIN_CHANNELS)
+        return wide and narrowest * pixels >= WINOGRAD_MIN_WORK
+    if x.dtype == torch.bfloat16 and autocast and native:
+        return narrowest >= WINOGRAD_BF16_MIN_CHANNELS and pixels >= WINOGRAD_BF16_MIN_PIXELS
+    return False
 
 
 def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor, gain: float, up: bool,
@@ -118,7 +139,7 @@ def demodulated_conv_act(x: Tensor, weight: Tensor, styles: Tensor, bias: Tensor
     else:
         x = x * styles[:, :, None, None]
         if winograd_kernels is not None:
-            y = winograd.FrozenConv3x3.apply(x, *winograd_kernels)
+            y = winograd.FrozenConv3x3.apply(x, weight, *winograd_kernels)
         elif up:
             y = conv2d_up2(x, weight, kernel)
         else:
