@@ -8,6 +8,8 @@ spelled out below):
   epilogue  autograd's addcmul + leaky ReLU instead of fast_ops.ScaleShiftLeakyReLU
   winograd  the direct convolution everywhere instead of Winograd's F(4x4,3x3) where fast_ops.uses_winograd
   scaled    biases, dense weights and FIR kernels scaled and cast at every step (fast_ops.frozen_scaled not kept)
+  native    Winograd's tile transforms in PyTorch operations, with their thresholds, instead of the C kernels
+            (invgen_stylegan2.native; the replaced form is what a machine without a C compiler runs)
 Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weights --resolution 256 --bf16
 """
 
@@ -22,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 import invgen
-from invgen_stylegan2 import fast_ops
+from invgen_stylegan2 import fast_ops, winograd
 from invgen_stylegan2.ops import LRELU_SLOPE
 from timing import alternate, machine_line, print_medians, synthesis_step  # benchmarks/timing.py (any folder)
 
@@ -44,6 +46,11 @@ def never_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
     return False
 
 
+def without_c_kernels(in_channels: int, out_channels: int) -> bool:
+    """The replaced form of winograd.native_transforms: no C kernels, as without a compiler."""
+    return False
+
+
 def scaled_every_step(tensor: Tensor, gain: float, dtype: torch.dtype, flip: bool = False) -> Tensor:
     """The replaced form of fast_ops.frozen_scaled: two or three small operators per layer at every step."""
     return ((tensor.flip([-2, -1]) if flip else tensor) * gain).to(dtype)
@@ -54,6 +61,7 @@ VARIANTS: dict[str, tuple[object, str, Callable]] = {
     "epilogue": (fast_ops.ScaleShiftLeakyReLU, "apply", autograd_epilogue),
     "winograd": (fast_ops, "uses_winograd", never_winograd),
     "scaled": (fast_ops, "frozen_scaled", scaled_every_step),
+    "native": (winograd, "native_transforms", without_c_kernels),
 }
 
 

@@ -141,7 +141,7 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
 
     from invgen_stylegan2 import winograd
 
-    kernels = {id(conv): (winograd.transform_weight(conv.weight),  # made once, for the wide convolutions only
+    kernels = {id(conv): (conv.weight.detach(), winograd.transform_weight(conv.weight),  # made once, wide ones only
                           winograd.transform_weight(conv.weight.flip(2, 3).transpose(0, 1)))
                for _, _, conv in convs if min(conv.weight.shape[:2]) >= 256}
 
