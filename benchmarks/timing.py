@@ -38,7 +38,11 @@ def synthesis_step(generator: Any, batch: int, bf16: bool) -> Callable[[], None]
 
 
 def machine_line() -> str:
-    return f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+    from invgen_stylegan2 import native
+
+    c_kernels = "C kernels " + native.status().split(":")[0]  # on / off: the fast path's speed depends on it
+    return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+            f"{platform.processor() or platform.machine()}, {c_kernels}")
 
 
 def alternate(forms: dict[str, Callable[[], contextlib.AbstractContextManager]], step: Callable[[], None],

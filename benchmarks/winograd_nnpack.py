@@ -14,8 +14,9 @@ SpatialConvolution_updateOutput failed"). Four measurements:
              convolutions with >= 128 input channels at >= 64 px, and with our F(4x4,3x3) for those with >= 256
              channels in and out at >= 32 px (the generator's rule), alternating with the default path; then each
              one's gradient against the float64 model's
-  winograd   invgen_stylegan2.winograd's F(4x4,3x3) (PyTorch operations; the fast path's ``winograd`` form) against
-             the direct convolution, each alone (the whole step: fast_path_ablation.py --variant winograd)
+  winograd   invgen_stylegan2.winograd's F(4x4,3x3) (the fast path's ``winograd`` form), with PyTorch's tile transforms
+             and with the C kernels' (invgen_stylegan2.native), against the direct convolution, each alone, forward;
+             --bf16: bfloat16 activations (the whole step: fast_path_ablation.py --variant winograd / native)
 Run: cd benchmarks && ../.venv/bin/python winograd_nnpack.py --part lpips --resolution 1024
 (lpips needs INVGEN_LPIPS_WEIGHTS pointing at the backbone weights.)
 """
@@ -190,24 +191,30 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
     return alternate(forms, step, rounds)
 
 
-def part_winograd() -> None:
-    from invgen_stylegan2 import winograd
+def part_winograd(bf16: bool) -> None:
+    from invgen_stylegan2 import native, winograd
 
-    print("| convolution (in, out, px) | direct channels-last ms | F(4x4,3x3) ms | relative error F(4x4,3x3) "
-          "| relative error direct |")
-    print("|---|---|---|---|---|")
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    print(f"C transforms: {native.status()}; activations and the direct convolution in {dtype}\n")
+    print("| convolution (in, out, px, batch) | direct channels-last ms | F(4x4,3x3), PyTorch transforms ms "
+          "| F(4x4,3x3), C transforms ms | relative error F(4x4,3x3) | relative error direct |")
+    print("|---|---|---|---|---|---|")
+    shapes = ((512, 16, 1), (512, 32, 1), (512, 64, 1), (256, 128, 1), (128, 256, 1), (64, 512, 1), (32, 1024, 1),
+              (128, 32, 1), (128, 32, 2), (512, 16, 2), (512, 16, 8), (512, 32, 8), (256, 128, 8))
     with kept_memory(), torch.no_grad():
-        for channels, size in ((512, 16), (512, 32), (512, 64), (256, 128), (128, 256), (64, 512), (32, 1024)):
-            x = torch.randn(1, channels, size, size).contiguous(memory_format=torch.channels_last)
+        for channels, size, batch in shapes:
+            x = torch.randn(batch, channels, size, size).contiguous(memory_format=torch.channels_last).to(dtype)
             weight = torch.randn(channels, channels, 3, 3) / (3 * channels ** 0.5)
-            w_last = weight.contiguous(memory_format=torch.channels_last)
+            w_last = weight.contiguous(memory_format=torch.channels_last).to(dtype)
             transformed = winograd.transform_weight(weight)
             direct = timed(lambda: F.conv2d(x, w_last, padding=1), 3) * 1000
-            fast = timed(lambda: winograd.conv3x3(x, transformed), 3) * 1000
+            by_torch = timed(lambda: winograd._conv3x3_torch(x.float(), transformed).to(dtype), 3) * 1000
+            by_c = timed(lambda: winograd.conv3x3(x, transformed), 3) * 1000 if native.library() else float("nan")
             exact = F.conv2d(x.double(), weight.double(), padding=1)
             errors = [((y.double() - exact).norm() / exact.norm()).item()
                       for y in (winograd.conv3x3(x, transformed), F.conv2d(x, w_last, padding=1))]
-            print(f"| {channels}, {channels}, {size} | {direct:.1f} | {fast:.1f} | {errors[0]:.1e} | {errors[1]:.1e} |")
+            print(f"| {channels}, {channels}, {size}, {batch} | {direct:.1f} | {by_torch:.1f} | {by_c:.1f} "
+                  f"| {errors[0]:.1e} | {errors[1]:.1e} |")
 
 
 class _Call(torch.nn.Module):
@@ -224,6 +231,8 @@ def main() -> None:
     parser.add_argument("--part", choices=("convs", "synthesis", "lpips", "winograd"), required=True)
     parser.add_argument("--resolution", type=int, default=1024, help="VGG16's input size (convs, lpips)")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--bf16", action="store_true", help="winograd: bfloat16 activations (the C transforms' "
+                        "float32 convolution against the bfloat16 direct one)")
     args = parser.parse_args()
     if args.part != "winograd" and not torch._nnpack_available():  # the call also initialises NNPACK
         raise SystemExit("this PyTorch build has no NNPACK")
@@ -232,7 +241,7 @@ def main() -> None:
         part_convs(args.resolution)
         return
     if args.part == "winograd":
-        part_winograd()
+        part_winograd(args.bf16)
         return
     times = part_synthesis(args.rounds) if args.part == "synthesis" else part_lpips(args.resolution, args.rounds)
     print_medians(times)

@@ -1,4 +1,4 @@
-"""`invgen stylegan2 info|convert|sample` and `invgen run` with a StyleGAN2 checkpoint, end to end."""
+"""`invgen stylegan2 info|convert|sample|kernels` and `invgen run` with a StyleGAN2 checkpoint, end to end."""
 
 import json
 
@@ -63,3 +63,14 @@ def test_run_reconstructs_with_a_random_network(checkpoints, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads((out / "run.json").read_text())
     assert record["generator"].startswith("stylegan2:weights=") and record["metrics"]["psnr"][0] > 0
+
+
+def test_kernels_says_whether_the_c_kernels_are_in_use(monkeypatch):
+    from invgen_stylegan2 import native
+
+    native.forget()
+    monkeypatch.setenv("INVGEN_NATIVE", "0")
+    result = runner.invoke(create_app(), ["stylegan2", "kernels"])
+    native.forget()
+    assert result.exit_code == 0
+    assert result.output == "C kernels (Winograd tile transforms): off: INVGEN_NATIVE=0\n"

@@ -1,4 +1,4 @@
-"""``invgen stylegan2 info|convert|sample``: inspect, convert and sample checkpoints."""
+"""``invgen stylegan2 info|convert|sample|kernels``: inspect, convert and sample checkpoints; the C kernels' state."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typer
 
 from invgen.plugin import reported_errors
 
-stylegan2_app = typer.Typer(help="StyleGAN2 checkpoints: info, convert, sample, train.", no_args_is_help=True)
+stylegan2_app = typer.Typer(help="StyleGAN2 checkpoints: info, convert, sample, train; the CPU's C kernels.",
+                            no_args_is_help=True)
 
 
 @stylegan2_app.command("info")
@@ -25,6 +26,19 @@ def info(file: Path = typer.Argument(..., help="An NVIDIA .pkl, rosinality .pt o
         for key, value in summary.items():
             table.add_row(key, f"{value:,}" if key == "parameters" else str(value))
         Console().print(table)
+
+
+@stylegan2_app.command("kernels")
+def kernels() -> None:
+    """Build (once) and load the C kernels of the CPU fast path, and say whether they are in use, or why not.
+
+    Winograd's tile transforms are compiled on first use with the machine's C compiler (``cc``, or ``$CC``) and
+    kept under ``$INVGEN_HOME/native``; without them the fast path computes the same in PyTorch operations,
+    slower at 128-256 channels. ``INVGEN_NATIVE=0`` switches them off.
+    """
+    from invgen_stylegan2 import native
+
+    typer.echo(f"C kernels (Winograd tile transforms): {native.status()}")
 
 
 @stylegan2_app.command("convert")
