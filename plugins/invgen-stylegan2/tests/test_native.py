@@ -81,6 +81,15 @@ def test_a_failed_build_leaves_no_file_and_gives_the_compilers_first_line(tmp_pa
     assert list((tmp_path / "home" / "native").iterdir()) == []
 
 
+def test_an_unwritable_home_falls_back_with_the_reason(tmp_path, monkeypatch):
+    _needs_compiler()
+    blocked = tmp_path / "home"
+    blocked.write_text("a file where the folder should be")
+    monkeypatch.setenv("INVGEN_HOME", str(blocked))
+    assert native.library() is None
+    assert native.status().startswith(f"off: cannot build into {blocked / 'native'} (")
+
+
 def test_the_kernels_share_pytorchs_openmp_runtime():
     """Loaded after PyTorch, the library brings no OpenMP runtime of its own (so it may use PyTorch's threads)."""
     _needs_compiler()

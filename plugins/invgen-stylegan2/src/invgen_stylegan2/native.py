@@ -101,19 +101,21 @@ def _load() -> tuple[ctypes.CDLL | None, str, bool]:
 
 def _build(compiler: str, source: bytes, path: Path) -> str | None:
     """Compile ``source`` to ``path`` (written whole or not at all); the error's first line, or None."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
-        source_file, built = Path(folder) / SOURCE, Path(folder) / path.name
-        source_file.write_bytes(source)
-        try:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+            source_file, built = Path(folder) / SOURCE, Path(folder) / path.name
+            source_file.write_bytes(source)
             done = subprocess.run([compiler, *FLAGS, "-o", str(built), str(source_file)], capture_output=True,
                                   text=True, timeout=300)
-        except (OSError, subprocess.SubprocessError) as error:
-            return f"{compiler} failed ({error})"
-        if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            return f"{compiler} could not build {SOURCE}: {lines[0] if lines else f'exit {done.returncode}'}"
-        os.replace(built, path)
+            if done.returncode != 0:
+                lines = (done.stderr or done.stdout).strip().splitlines()
+                return f"{compiler} could not build {SOURCE}: {lines[0] if lines else f'exit {done.returncode}'}"
+            os.replace(built, path)
+    except subprocess.SubprocessError as error:
+        return f"{compiler} failed ({error})"
+    except OSError as error:  # an unwritable or missing $INVGEN_HOME, a compiler that cannot start
+        return f"cannot build into {path.parent} ({error.strerror or error})"
     return None
 
 
