@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib
 import os
 import platform
 import shutil
@@ -33,7 +34,7 @@ FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-fopenmp")
 _SIGNATURE = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_int64] * 4 + [ctypes.c_int, ctypes.c_int]
 
 _lock = threading.Lock()
-_state: dict[str, object] = {}  # "library": the CDLL or None, "status": why, "threads": shared runtime or not
+_state: dict[str, object] = {}  # "library": the CDLL or None, "status": why, "shared_runtime": PyTorch's OpenMP
 
 
 def library() -> ctypes.CDLL | None:
@@ -84,7 +85,7 @@ def _load() -> tuple[ctypes.CDLL | None, str, bool]:
         error = _build(compiler, source, path)
         if error:
             return None, f"off: {error}", False
-    import torch  # noqa: F401  (PyTorch's OpenMP runtime must be in the process before the library)
+    importlib.import_module("torch")  # PyTorch's OpenMP runtime must be in the process before the library
 
     before = _openmp_runtimes()
     try:
