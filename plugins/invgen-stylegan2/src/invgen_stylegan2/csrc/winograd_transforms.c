@@ -130,26 +130,29 @@ static inline __attribute__((always_inline)) void output_tile(const float *produ
     }
 }
 
-int winograd_input_tiles(const void *x, float *tiles, int64_t batch, int64_t height, int64_t width,
-                         int64_t channels, int threads, int x_bf16) {
+/* Each tile function specialised for float32 and bfloat16 activations (the flag a constant inside). */
+typedef void (*TileFunction)(const void *src, void *dst, const Shape s, int64_t tile);
+static void input_f32(const void *x, void *t, const Shape s, int64_t tile) { input_tile(x, t, s, tile, 0); }
+static void input_bf16(const void *x, void *t, const Shape s, int64_t tile) { input_tile(x, t, s, tile, 1); }
+static void output_f32(const void *p, void *y, const Shape s, int64_t tile) { output_tile(p, y, s, tile, 0); }
+static void output_bf16(const void *p, void *y, const Shape s, int64_t tile) { output_tile(p, y, s, tile, 1); }
+
+static int every_tile(TileFunction function, const void *src, void *dst, int64_t batch, int64_t height,
+                      int64_t width, int64_t channels, int threads) {
     if (channels <= 0 || channels % VEC) return -1;
     const Shape s = shape_of(height, width, channels);
     const int64_t count = batch * s.tiles_h * s.tiles_w;
     #pragma omp parallel for num_threads(threads > 0 ? threads : 1) schedule(static)
-    for (int64_t tile = 0; tile < count; tile++) {
-        if (x_bf16) input_tile(x, tiles, s, tile, 1); else input_tile(x, tiles, s, tile, 0);
-    }
+    for (int64_t tile = 0; tile < count; tile++) function(src, dst, s, tile);
     return 0;
+}
+
+int winograd_input_tiles(const void *x, float *tiles, int64_t batch, int64_t height, int64_t width,
+                         int64_t channels, int threads, int x_bf16) {
+    return every_tile(x_bf16 ? input_bf16 : input_f32, x, tiles, batch, height, width, channels, threads);
 }
 
 int winograd_output_blocks(const float *products, void *y, int64_t batch, int64_t height, int64_t width,
                            int64_t channels, int threads, int y_bf16) {
-    if (channels <= 0 || channels % VEC) return -1;
-    const Shape s = shape_of(height, width, channels);
-    const int64_t count = batch * s.tiles_h * s.tiles_w;
-    #pragma omp parallel for num_threads(threads > 0 ? threads : 1) schedule(static)
-    for (int64_t tile = 0; tile < count; tile++) {
-        if (y_bf16) output_tile(products, y, s, tile, 1); else output_tile(products, y, s, tile, 0);
-    }
-    return 0;
+    return every_tile(y_bf16 ? output_bf16 : output_f32, products, y, batch, height, width, channels, threads);
 }
