@@ -72,10 +72,9 @@ def conv3x3(x: Tensor, transformed: Tensor) -> Tensor:
 
 
 def _plain(x: Tensor) -> bool:
-    """Whether ``x`` is CPU memory the C kernels can read: not a subclass (fake tensors), not under vmap or
-    functorch's grad, not traced by torch.compile; those take the PyTorch transforms, which compile can follow."""
-    return (type(x) is torch.Tensor and _unbatched(x) and not _functorch_wrapped(x)
-            and not torch.compiler.is_compiling())
+    """Whether ``x`` is CPU memory the C kernels can read: not a subclass (fake tensors), not under a functorch
+    transform, not traced by torch.compile; those take the PyTorch transforms, which compile can follow."""
+    return type(x) is torch.Tensor and _unbatched(x) and not torch.compiler.is_compiling()
 
 
 def native_transforms(in_channels: int, out_channels: int) -> bool:
@@ -157,10 +156,7 @@ class FrozenConv3x3(torch.autograd.Function):
 
 
 def _unbatched(x: Tensor) -> bool:
-    """Not under vmap: neither ``torch.vmap``'s (a functorch wrapper) nor the batched gradients' older one
-    (whose tensors have no CPU dispatch key)."""
-    return torch._C._dispatch_keys(x).has(torch._C.DispatchKey.CPU) and not _functorch_wrapped(x)
-
-
-def _functorch_wrapped(x: Tensor) -> bool:
-    return torch._C._functorch.is_functorch_wrapped_tensor(x)
+    """A CPU tensor under no vmap: neither wrapped by a functorch transform (``torch.vmap``, ``torch.func.grad``)
+    nor batched by the batched gradients' older vmap (whose tensors have no CPU dispatch key)."""
+    return (torch._C._dispatch_keys(x).has(torch._C.DispatchKey.CPU)
+            and not torch._C._functorch.is_functorch_wrapped_tensor(x))
