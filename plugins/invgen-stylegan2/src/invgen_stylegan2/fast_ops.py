@@ -92,9 +92,9 @@ def uses_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
     a frozen float32 3x3 weight, no up-sampling, on the CPU, images of at least ``WINOGRAD_MIN_SIZE`` px a side;
     and then in float32 at least ``WINOGRAD_MIN_CHANNELS`` wide in and out (``WINOGRAD_MIN_CHANNELS_NATIVE``
     with the C tile transforms) with channels x pixels in the batch at least ``WINOGRAD_MIN_WORK``, or, for
-    bfloat16 activations under
-    autocast, with the C transforms only (they read and write bfloat16; the convolution is float32's), at least
-    ``WINOGRAD_BF16_MIN_CHANNELS`` wide with ``WINOGRAD_BF16_MIN_PIXELS``."""
+    bfloat16 activations under autocast, with the C transforms only (they read and write bfloat16; the
+    convolution is float32's), at least ``WINOGRAD_BF16_MIN_CHANNELS`` wide with ``WINOGRAD_BF16_MIN_PIXELS``
+    in the batch."""
     if up or weight.shape[-2:] != (3, 3) or weight.dtype != torch.float32 or x.device.type != "cpu":
         return False
     if _trainable(weight) or min(x.shape[-2:]) < WINOGRAD_MIN_SIZE:
