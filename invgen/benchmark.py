@@ -109,12 +109,17 @@ def check_plan(plan: Plan, device: torch.device) -> None:
         raise UsageError(f"compile mode {plan.compile_mode!r}: use {', '.join(COMPILE_MODES)}")
 
 
-def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measurement], None]) -> list[Measurement]:
-    """Measure every cell of ``plan`` on ``device``; ``on_result`` sees each measurement as it is made."""
+def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measurement], None],
+                on_notes: Callable[[str, dict[str, str]], None] | None = None) -> list[Measurement]:
+    """Measure every cell of ``plan`` on ``device``; ``on_result`` sees each measurement as it is made, and
+    ``on_notes`` each generator's :meth:`~invgen.interfaces.Generator.speed_notes` before any."""
     from invgen.components import build_generator
 
     check_plan(plan, device)
     generators = {spec: build_generator(spec).to(device) for spec in plan.generators}
+    if on_notes is not None:
+        for spec, generator in generators.items():
+            on_notes(spec, generator.speed_notes(device))
     results: list[Measurement] = []
     limit_mb = memory_limit_mb(device) if plan.memory_limit_mb is None else plan.memory_limit_mb
     for cell in plan.cells():

@@ -62,13 +62,14 @@ def bench(
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))
         command = "invgen bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
         done: list = []
+        notes: dict[str, dict[str, str]] = {}
 
         def save() -> None:
             if json_path is not None:
                 from invgen.atomic import write_atomic
 
-                saved = {"command": command, "device": str(chosen), "machine": about, "warmup_steps": warmup,
-                         "repeats": repeats, "compile_mode": compile_mode,
+                saved = {"command": command, "device": str(chosen), "machine": about, "speed_notes": notes,
+                         "warmup_steps": warmup, "repeats": repeats, "compile_mode": compile_mode,
                          "measurements": [m.record() for m in done], "speedups": speedups(done)}
                 write_atomic(json_path, (json.dumps(saved, indent=2) + "\n").encode())
 
@@ -77,9 +78,14 @@ def bench(
             console.print(_line(measurement))
             save()
 
+        def noted(spec: str, generator_notes: dict[str, str]) -> None:
+            notes[spec] = generator_notes
+            for name, state in generator_notes.items():
+                console.print(f"{spec}: {name}: {state}")
+
         save()  # an unwritable --json is found before any measurement
-        results = measure_all(plan, chosen, on_result=record)
-        for table in _tables(results, paths):
+        results = measure_all(plan, chosen, on_result=record, on_notes=noted)
+        for table in _tables(results, paths, notes):
             Console().print(table, crop=False)  # too wide for the terminal: wrapped lines, never lost columns
         if json_path is not None:
             console.print(f"written to {json_path}")
@@ -93,9 +99,10 @@ def _line(measurement) -> str:  # noqa: ANN001 - invgen.benchmark.Measurement, i
     return f"{where}: {measurement.ms_per_image_step:.2f} ms per image-step (warm-up {measurement.warmup_s:.1f} s)"
 
 
-def _tables(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
+def _tables(results, paths, notes):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
     """A table per generator (its spec in the title: long specs would crowd out the numbers in an 80-column
-    terminal or a log); a row per workload x batch x precision; a column per path, and the speed-ups."""
+    terminal or a log; its speed notes under it); a row per workload x batch x precision; a column per path, and
+    the speed-ups."""
     from rich import box
     from rich.table import Table
 
@@ -107,8 +114,10 @@ def _tables(results, paths):  # noqa: ANN001, ANN202 - rich and invgen.benchmark
                "warm-up s", *(["compile s"] if "compiled" in paths else []), "peak MB"]
     tables = []
     for generator, rows in groups.items():
+        caption = "; ".join(f"{name}: {state}" for name, state in notes.get(generator, {}).items()) or None
         table = Table(title=f"{generator}: ms per image-step (forward + backward; median after the warm-up)",
-                      title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+                      title_justify="left", caption=caption, caption_justify="left", box=box.SIMPLE_HEAD,
+                      collapse_padding=True, pad_edge=False)
         body = []
         for key, by_path in rows.items():
             fast = by_path.get("fast")

@@ -51,3 +51,31 @@ def test_the_table_stays_readable_in_80_columns(fake_manager, monkeypatch):
     assert "…" not in table  # nothing cut to an ellipsis
     assert "synthesis" in table and "fp32" in table and "x" in table.split("synthesis", 1)[1]
     assert max(len(line) for line in table.splitlines()) <= 80
+
+
+def test_a_generators_speed_notes_are_printed_under_its_table_and_recorded(fake_manager, tmp_path, monkeypatch):
+    """What a plugin says its speed depends on (compiled kernels in use, say) goes beside the figures."""
+    from invgen.testing.toy import ToyGenerator
+
+    seen = []
+
+    def notes(self, device):
+        seen.append(device.type)
+        return {"toy kernels": "off: no compiler (testing)"}
+    monkeypatch.setattr(ToyGenerator, "speed_notes", notes)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "-p", "fp32", "--repeats", "1",
+                    "--device", "cpu", "--json", tmp_path / "b.json")
+    assert result.exit_code == 0, result.output
+    assert seen == ["cpu"]
+    table = result.output[result.output.index(f"{GENERATOR}: ms per image-step"):]
+    assert "toy kernels: off: no compiler (testing)" in table
+    assert json.loads((tmp_path / "b.json").read_text())["speed_notes"] == {
+        GENERATOR: {"toy kernels": "off: no compiler (testing)"}}
+
+
+def test_a_generator_without_speed_notes_records_none(fake_manager, tmp_path):
+    result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "-p", "fp32", "--repeats", "1",
+                    "--json", tmp_path / "b.json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "b.json").read_text())["speed_notes"] == {GENERATOR: {}}

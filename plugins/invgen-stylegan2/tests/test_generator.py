@@ -91,3 +91,20 @@ def test_conditional_generator_draws_classes_uniformly_from_z():
 def test_bad_noise_value():
     with pytest.raises(ValueError, match="noise must be one of"):
         StyleGAN2Generator(make_network()[0], noise="loud")
+
+
+def test_speed_notes_say_whether_the_c_kernels_run_where_they_would(monkeypatch):
+    from invgen_stylegan2 import native
+
+    network, _ = make_network()
+    assert StyleGAN2Generator(network, modconv="fused").speed_notes(torch.device("cpu")) == {}
+    generator = StyleGAN2Generator(network)
+    assert generator.speed_notes(torch.device("cuda")) == {}  # the fused form there: no Winograd
+    native.forget()
+    monkeypatch.setenv("INVGEN_NATIVE", "0")
+    assert generator.speed_notes(torch.device("cpu")) == {"C kernels (Winograd tile transforms)": "off: INVGEN_NATIVE=0"}
+    native.forget()
+    monkeypatch.delenv("INVGEN_NATIVE")
+    if native.library() is not None:
+        assert generator.speed_notes(torch.device("cpu")) == {"C kernels (Winograd tile transforms)": "on"}
+    native.forget()

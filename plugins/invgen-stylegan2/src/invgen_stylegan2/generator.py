@@ -29,6 +29,7 @@ class StyleGAN2Generator(Generator):
             raise ValueError(f"noise must be one of {'|'.join(NOISE_MODES)}, not {noise!r}")
         network.synthesis.set_modconv_form(modconv)
         self.network = network
+        self.modconv = modconv
         self.noise = noise
         self.sha256 = sha256
         self.num_layers, self.latent_dim, self.z_dim = network.num_ws, network.w_dim, network.z_dim
@@ -40,6 +41,15 @@ class StyleGAN2Generator(Generator):
 
     def synthesize(self, w: Tensor) -> Tensor:
         return self.network.synthesis(w, noise_mode=self.noise)
+
+    def speed_notes(self, device: torch.device) -> dict[str, str]:
+        """Whether the CPU fast path's Winograd tile transforms run as the C kernels (``on``) or, slower, as
+        PyTorch operations (``off``, with the reason: no compiler, ``INVGEN_NATIVE=0`` ...)."""
+        from invgen_stylegan2 import fast_ops, native
+
+        if fast_ops.pick_form(self.modconv, device) != "winograd":
+            return {}
+        return {"C kernels (Winograd tile transforms)": "on" if native.library() is not None else native.status()}
 
     def labels_for(self, z: Tensor) -> Tensor | None:
         """One-hot classes for conditional networks, from the normal CDF of each z's first coordinate."""
