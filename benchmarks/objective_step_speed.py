@@ -13,7 +13,7 @@ import argparse
 import torch
 
 import invgen
-from invgen.problem import build_problem
+from invgen.problem.build import build_problem
 from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import invgen
-from invgen.speed import kept_memory, plain_paths
+from invgen.runtime.speed import kept_memory, plain_paths
 from timing import synthesis_step  # benchmarks/timing.py (run from any folder: the script's own)
 
 

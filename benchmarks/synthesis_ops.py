@@ -1,7 +1,7 @@
 """Where a StyleGAN2 forward+backward spends its time, by operator, on the plain path and on the fast path.
 
 One process: the plain path first (default allocator), then the fast path inside
-invgen.speed.kept_memory(); each timed over --steps steps after five warm-up steps, with the
+invgen.runtime.speed.kept_memory(); each timed over --steps steps after five warm-up steps, with the
 kernel's count of minor page faults per step, then timed by operator over as many. FFHQ
 config-f, random weights, batch 1, fp32 unless --bf16. ``--timer profiler`` reports the
 profiler's self CPU time, which overstates the small elementwise operators (by about half here);
@@ -23,7 +23,7 @@ from torch.profiler import profile
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import invgen
-from invgen.speed import kept_memory, plain_paths
+from invgen.runtime.speed import kept_memory, plain_paths
 from timing import machine_line, synthesis_step  # benchmarks/timing.py (run from any folder: the script's own)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from invgen.speed import kept_memory
+from invgen.runtime.speed import kept_memory
 
 
 def timed(function: Callable[[], None], repeats: int) -> float:

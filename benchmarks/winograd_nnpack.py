@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.speed import kept_memory
+from invgen.runtime.speed import kept_memory
 from timing import alternate, machine_line, print_medians, timed  # benchmarks/timing.py (run from any folder)
 
 

@@ -4,7 +4,7 @@
 >>> result = invgen.reconstruct(observation, generator="toy", forward=["blur:sigma=2"], preset="brgm")
 >>> result.image.shape        # [B, C, H, W] in [-1, 1]
 
-Both are thin: they build a :class:`~invgen.problem.Problem` and call :func:`invgen.solve`;
+Both are thin: they build a :class:`~invgen.problem.build.Problem` and call :func:`invgen.solve`;
 pipelines that reuse a problem or mix settings call those two directly.
 """
 
@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-from invgen.components import ForwardSpec
-from invgen.interfaces import Generator, Loss, Prior
-from invgen.problem import build_problem
-from invgen.results import Posterior, Reconstruction
-from invgen.solving import solve
+from invgen.problem.components import ForwardSpec
+from invgen.problem.interfaces import Generator, Loss, Prior
+from invgen.problem.build import build_problem
+from invgen.problem.results import Posterior, Reconstruction
+from invgen.solvers.solving import solve
 from invgen.solvers.map import MAPSettings, Progress
 from invgen.solvers.vi import VISettings
 
@@ -47,11 +47,11 @@ def reconstruct(
     """MAP reconstruction of ``observed`` (``[C, H, W]``, ``[B, C, H, W]`` or an image path).
 
     ``forward`` is a spec, a forward model or a list of them (applied in order). Terms come
-    from ``preset`` and/or ``losses``/``priors`` (see :func:`~invgen.problem.select_terms`). With
+    from ``preset`` and/or ``losses``/``priors`` (see :func:`~invgen.problem.terms.select_terms`). With
     ``ground_truth`` (clean images ``[B, C, H, W]``) the result carries PSNR/SSIM/RMSE/LPIPS.
-    ``precision="bf16"`` runs the networks in bfloat16 while optimising (see :mod:`invgen.precision`).
+    ``precision="bf16"`` runs the networks in bfloat16 while optimising (see :mod:`invgen.runtime.precision`).
     ``consistency="paste"`` or ``"project"`` makes the result agree with the observation afterwards
-    (:mod:`invgen.consistency`; ``raw_image`` keeps G(w)).
+    (:mod:`invgen.solvers.consistency`; ``raw_image`` keeps G(w)).
     """
     settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, ground_truth=ground_truth)

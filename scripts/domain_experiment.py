@@ -1,4 +1,4 @@
-"""How often the out-of-domain check (invgen/domain.py) flags faces given to the digit model, and digits.
+"""How often the out-of-domain check (invgen/run/domain.py) flags faces given to the digit model, and digits.
 
 50 held-out digits (evenly spaced) and the first 50 images of scikit-image's LFW subset (faces, 25x25 grey, resized to
 32x32), each run through `invgen run --input FOLDER --simulate` for a task (default MAP preset, 100 steps);

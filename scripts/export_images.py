@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 
-from invgen.io import save_image
-from invgen.plugins import registry
+from invgen.io.images import save_image
+from invgen.registry.manager import registry
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ stylegan2-mnist32. Run: .venv/bin/python scripts/make_examples.py
 
 from pathlib import Path
 
-from invgen.io import save_image
+from invgen.io.images import save_image
 from invgen_stylegan2.train.data import mnist5k
 
 # (held-out position, label): the first held-out digit of classes 3, 5 and 7.

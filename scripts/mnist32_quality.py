@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from digit_classifier import probabilities, train_classifier  # noqa: E402
 
 import invgen  # noqa: E402
-from invgen.atomic import write_atomic  # noqa: E402
-from invgen.grid import grid_png  # noqa: E402
+from invgen.io.atomic import write_atomic  # noqa: E402
+from invgen.render.grid import grid_png  # noqa: E402
 from invgen_stylegan2.train.data import mnist5k  # noqa: E402
 
 

@@ -27,20 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from digit_classifier import DigitClassifier, probabilities, train_classifier  # noqa: E402
 
-from invgen import baselines  # noqa: E402
-from invgen.atomic import write_atomic  # noqa: E402
-from invgen.calibration import coverage_scores, load_calibration  # noqa: E402
-from invgen.components import build_forward  # noqa: E402
-from invgen.evaluation.runner import observations  # noqa: E402
+from invgen.evaluation import baselines  # noqa: E402
+from invgen.io.atomic import write_atomic  # noqa: E402
+from invgen.evaluation.calibration import coverage_scores, load_calibration  # noqa: E402
+from invgen.problem.components import build_forward  # noqa: E402
+from invgen.evaluation.trials import observations  # noqa: E402
 from invgen.evaluation.tasks import task as find_task  # noqa: E402
-from invgen.forward import chain  # noqa: E402
-from invgen.metrics import psnr  # noqa: E402
-from invgen.plugins import registry  # noqa: E402
-from invgen.problem import build_setup  # noqa: E402
+from invgen.problem.chain import chain  # noqa: E402
+from invgen.problem.metrics import psnr  # noqa: E402
+from invgen.registry.manager import registry  # noqa: E402
+from invgen.problem.build import build_setup  # noqa: E402
 from invgen.solvers.map import MAPSettings  # noqa: E402
 from invgen.solvers.vi import VISettings  # noqa: E402
-from invgen.solving import solve  # noqa: E402
-from invgen.weights import home  # noqa: E402
+from invgen.solvers.solving import solve  # noqa: E402
+from invgen.io.home import home  # noqa: E402
 from invgen_stylegan2.train.data import mnist5k  # noqa: E402
 
 GENERATOR = "stylegan2-mnist32"
@@ -95,7 +95,7 @@ def main() -> None:
                 if saved["config"] != config:
                     raise SystemExit(f"{path}: made with other settings; use another --out or delete it")
                 continue
-            problem = setup.problem(observed[rows], specs, ground_truth=clean[rows])
+            problem = setup.pose(observed[rows], specs, ground_truth=clean[rows])
             if args.method == "map":
                 records = map_records(problem, model, args, clean[rows], labels[rows], classifier)
             else:

@@ -12,8 +12,8 @@ import itertools
 import torch
 
 import invgen
-from invgen.metrics import psnr
-from invgen.plugins import registry
+from invgen.problem.metrics import psnr
+from invgen.registry.manager import registry
 
 PRESETS = ("brgm-pixel", "pixel")
 TASKS = {"sr4": ["downsample:factor=4"], "inpaint-center": ["center-mask:fraction=0.25"]}

@@ -24,10 +24,10 @@ from pathlib import Path
 import torch
 
 import invgen
-from invgen.atomic import write_atomic
-from invgen.metrics import psnr
-from invgen.plugins import registry
-from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
+from invgen.io.atomic import write_atomic
+from invgen.problem.metrics import psnr
+from invgen.registry.manager import registry
+from invgen.render.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 from invgen.solvers.vi import VISettings
 
 TASKS = {"inpaint-center40": ["center-mask:fraction=0.4"], "sr4": ["downsample:factor=4"]}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from invgen import plugins
+from invgen.registry import manager as plugins
 
 
 def _load_fakes():

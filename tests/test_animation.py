@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 import invgen
-from invgen.animation import FrameRecorder, frame_interval, gif_bytes
-from invgen.objective import Objective
+from invgen.render.animation import FrameRecorder, frame_interval, gif_bytes
+from invgen.problem.objective import Objective
 from invgen.solvers.map import MAPSettings, solve_map
 
 
@@ -53,7 +53,7 @@ def test_run_gif_writes_the_animation_listed_in_run_json(tmp_path, fake_manager)
     from typer.testing import CliRunner
 
     from invgen.cli.app import create_app
-    from invgen.io import save_image
+    from invgen.io.images import save_image
 
     generator = invgen.generator("toy:size=16,layers=2")
     clean = tmp_path / "clean.png"

@@ -11,7 +11,7 @@ import torch
 
 import invgen
 from invgen.errors import InputError, SpecError, UsageError
-from invgen.metrics import psnr
+from invgen.problem.metrics import psnr
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_problems_are_checked_before_anything_is_solved(fake_manager):
 
 
 def test_a_forward_model_may_ask_for_the_default_objective(fake_manager):
-    from invgen.interfaces import ForwardModel
+    from invgen.problem.interfaces import ForwardModel
 
     class Data(ForwardModel):
         def forward(self, x):

@@ -1,14 +1,14 @@
-"""invgen.benchmark: which cells are measured, in which order and on which path; skips and speed-ups."""
+"""invgen.evaluation.benchmark: which cells are measured, in which order and on which path; skips and speed-ups."""
 
 import time
 
 import pytest
 import torch
 
-from invgen import benchmark
-from invgen.benchmark import Cell, Measurement, Plan, _PeakMemory, _rss_bytes, _skip_reason, measure_all, speedups
+from invgen.evaluation import benchmark
+from invgen.evaluation.benchmark import (Cell, Measurement, Plan, _PeakMemory, _rss_bytes, _skip_reason, measure_all, speedups)
 from invgen.errors import UsageError
-from invgen.speed import fast_paths
+from invgen.runtime.speed import fast_paths
 from invgen.testing.toy import ToyGenerator
 
 GENERATOR = "toy:size=16,layers=2"

@@ -8,8 +8,7 @@ import pytest
 import torch
 from scipy import stats
 
-from invgen.calibration import (Calibration, coverage, coverage_scores, find_calibration, fit_scale,
-                                load_calibration, ratios, save_calibration)
+from invgen.evaluation.calibration import (Calibration, coverage, coverage_scores, find_calibration, fit_scale, load_calibration, ratios, save_calibration)
 from invgen.errors import InputError
 
 

@@ -7,9 +7,10 @@ import torch
 from skimage.metrics import peak_signal_noise_ratio
 
 import invgen
-from invgen.consistency import consistent, fit_db, paste
+from invgen.solvers.consistency import consistent, paste
+from invgen.problem.metrics import fit_db
 from invgen.errors import UsageError
-from invgen.forward import Chain, Identity
+from invgen.problem.chain import Chain, Identity
 
 
 def test_the_fit_is_the_psnr_over_the_known_values():

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 import invgen
-from invgen.domain import MARGIN_DB, domain_report
-from invgen.io import save_image
-from invgen.plugins import registry
+from invgen.run.domain import MARGIN_DB, domain_report
+from invgen.io.images import save_image
+from invgen.registry.manager import registry
 from invgen.testing.cli import invoke
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import invgen
-from invgen.forward import Chain, chain
+from invgen.problem.chain import Chain, chain
 
 
 def test_chain_applies_parts_in_order(fake_manager, fakes):

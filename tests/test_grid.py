@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from invgen.grid import grid_png
+from invgen.render.grid import grid_png
 
 
 def decode(data: bytes) -> np.ndarray:

@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 import invgen
-from invgen import hookspecs
+from invgen.registry import hookspecs
 from invgen.errors import SpecError, UserError
 from invgen.plugin import hookimpl
 
@@ -144,7 +144,7 @@ def test_register_presets(hooked):
 
 
 def test_register_weights(hooked):
-    from invgen.weights import resolve_named
+    from invgen.registry.weights import resolve_named
 
     with pytest.raises(UserError, match="invgen weights add hooked-weights FILE"):
         resolve_named("hooked-weights")
@@ -167,7 +167,7 @@ def test_register_examples(hooked):
 
 
 def test_register_benchmarks(hooked):
-    from invgen.benchmark import default_generators
+    from invgen.evaluation.benchmark import default_generators
 
     assert "hooked-toy:size=16" in default_generators()
     assert hooked.benchmarks["hooked-toy:size=16"].plugin == "hooked"
@@ -185,13 +185,13 @@ def test_register_tasks(hooked):
 
 
 def test_register_methods(hooked):
-    from invgen.evaluation.methods import generator_values, method, objective_identity
+    from invgen.evaluation.methods import generator_values, method, method_identity
 
     chosen = method("hooked-noise")
     assert generator_values("toy:size=32", chosen) == {**invgen.generator("toy:size=32").spec_record.as_dict(),
                                                         "seed": 7}  # parsed like a spec value
-    assert objective_identity("toy", chosen)["seed"] == 7
-    assert objective_identity("toy", method("hooked-map"))["seed"] == 0  # a parameter some method varies is recorded
+    assert method_identity("toy", chosen)["seed"] == 7
+    assert method_identity("toy", method("hooked-map"))["seed"] == 0  # a parameter some method varies is recorded
     with pytest.raises(SpecError, match="unknown method 'nope'"):
         method("nope")
 
@@ -206,7 +206,7 @@ def test_register_ablations(hooked):
 
 
 def test_register_baselines(hooked):
-    from invgen import baselines
+    from invgen.evaluation import baselines
 
     assert "hooked-identity" in baselines.applicable(invgen.forward_model(["identity"]), (1, 16, 16))
     image = torch.rand(1, 1, 16, 16)
@@ -215,7 +215,7 @@ def test_register_baselines(hooked):
 
 
 def test_register_metrics(hooked):
-    from invgen.components import build_metrics, metric_columns
+    from invgen.problem.components import build_metrics, metric_columns
 
     assert set(build_metrics()) == {"hooked-mean"}  # the unavailable one is left out
     assert [c.key for c in metric_columns()] == ["hooked-mean", "hooked-missing", "rmse", "psnr", "ssim"]

@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from invgen.io import InputError, load_image, save_image
+from invgen.io.images import InputError, load_image, save_image
 
 
 def test_png_round_trip_keeps_values_and_orientation(tmp_path):
@@ -65,12 +65,12 @@ def test_unreadable_files(tmp_path, name, content, message):
 
 
 def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
-    import invgen.atomic
+    import invgen.io.atomic
 
     def broken_replace(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(invgen.atomic.os, "replace", broken_replace)
+    monkeypatch.setattr(invgen.io.atomic.os, "replace", broken_replace)
     with pytest.raises(OSError):
         save_image(tmp_path / "out.png", torch.zeros(1, 4, 4))
     assert list(tmp_path.iterdir()) == []
@@ -79,7 +79,7 @@ def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
 def test_atomic_writes_respect_the_umask(tmp_path):
     import os
 
-    from invgen.atomic import write_atomic
+    from invgen.io.atomic import write_atomic
 
     previous = os.umask(0o022)
     try:
@@ -90,7 +90,7 @@ def test_atomic_writes_respect_the_umask(tmp_path):
 
 
 def test_observations_keep_their_values_in_npz_files(tmp_path):
-    from invgen.io import save_observation
+    from invgen.io.images import save_observation
 
     values = torch.tensor([[[-3.5, 0.25], [1.75, 12.0]]])
     save_observation(tmp_path / "obs.npz", values)
@@ -112,7 +112,7 @@ def test_complex_npy_is_read_as_re_im_channel_pairs(tmp_path):
     (None, "no such kernel file"), (b"", "not a .npy file"), (b"\x93NUMPY\x01", "not a plain numeric .npy kernel"),
     ("objects", "refused, it holds pickled objects"), ("strings", "the kernel must be numeric, not <U1")])
 def test_load_array_reads_plain_numbers_only(tmp_path, content, message):
-    from invgen.io import load_array
+    from invgen.io.images import load_array
 
     path = tmp_path / "k.npy"
     if content == "objects":

@@ -12,7 +12,7 @@ from pydicom.data import get_testdata_file  # noqa: E402
 from pydicom.pixels import apply_modality_lut  # noqa: E402
 
 from invgen.errors import InputError, UsageError  # noqa: E402
-from invgen.medical import Window, read_medical, write_medical  # noqa: E402
+from invgen.io.medical import Window, read_medical, write_medical  # noqa: E402
 
 CT = get_testdata_file("CT_small.dcm")
 MR = get_testdata_file("MR_small.dcm")

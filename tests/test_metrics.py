@@ -6,7 +6,7 @@ import torch
 from skimage import data
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
-from invgen.metrics import all_metrics, psnr, rmse, ssim
+from invgen.problem.metrics import all_metrics, psnr, rmse, ssim
 
 
 def _pair(image):

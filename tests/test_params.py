@@ -2,8 +2,8 @@
 
 import pytest
 
-from invgen.params import Param, canonical_values, resolve
-from invgen.spec import SpecError
+from invgen.registry.params import Param, canonical_values, resolve
+from invgen.registry.spec import SpecError
 
 SIGMA = Param("sigma", "float", 1.0, min=0.0, min_exclusive=True, max=50)
 PARAMS = (

@@ -6,9 +6,9 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from invgen import plugins
+from invgen.registry import manager as plugins
 from invgen.errors import PluginLoadError
-from invgen.hookspecs import hookimpl
+from invgen.registry.hookspecs import hookimpl
 
 
 def _module(name, **attributes):
@@ -20,7 +20,7 @@ def _module(name, **attributes):
 
 @hookimpl
 def _register_one_forward(register):
-    register("from-entry-point", "invgen.forward:Identity", summary="x")
+    register("from-entry-point", "invgen.problem.chain:Identity", summary="x")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import torch
 from scipy.spatial.distance import pdist
 from skimage.metrics import peak_signal_noise_ratio
 
-from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
+from invgen.render.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 
 
 def test_pairwise_distance_is_the_mean_over_pairs_per_pixel():

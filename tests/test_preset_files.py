@@ -6,8 +6,8 @@ import re
 import pytest
 
 from invgen.errors import InputError
-from invgen.preset_files import is_preset_file, load_preset_file, preset_file_text
-from invgen.problem import select_terms
+from invgen.registry.preset_files import is_preset_file, load_preset_file, preset_file_text
+from invgen.problem.terms import select_terms
 
 
 def test_a_written_preset_file_reads_back_and_selects_its_terms(tmp_path, fake_manager):

@@ -3,9 +3,9 @@
 import pytest
 
 import invgen
-from invgen.plugins import registry
-from invgen.registry import Registry
-from invgen.spec import SpecError
+from invgen.registry.manager import registry
+from invgen.registry.table import Registry
+from invgen.registry.spec import SpecError
 
 
 def test_build_and_round_trip(fake_manager):
@@ -94,7 +94,7 @@ def test_a_generator_declares_its_default_presets_and_only_installed_ones_count(
 
 
 def test_the_generator_default_preset_comes_after_an_explicit_choice(fake_manager):
-    from invgen.problem import preset_for
+    from invgen.problem.terms import preset_for
 
     fake_manager.registry.add_preset("quick", ["test-sse"])
     fake_manager.registry.add_component("generator", "declares", "invgen.testing.toy:ToyGenerator",

@@ -2,7 +2,7 @@
 
 import torch
 
-from invgen.rendering import observation_view
+from invgen.render.map_files import observation_view
 
 
 def test_low_resolution_images_are_enlarged_pixel_by_pixel():

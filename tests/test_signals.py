@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from invgen.signals import stop_signals, terminate_as_interrupt
+from invgen.runtime.signals import stop_signals, terminate_as_interrupt
 
 
 def test_a_signal_outside_the_solve_waits_until_the_write_is_done():
@@ -49,7 +49,7 @@ def test_sigterm_becomes_keyboard_interrupt():
 
 def test_a_stop_during_the_vi_warm_start_keeps_the_warm_start(fake_manager, monkeypatch):
     import invgen
-    from invgen.objective import Objective
+    from invgen.problem.objective import Objective
     from invgen.solvers.vi import VISettings, solve_vi
 
     generator = invgen.generator("toy:size=16,layers=2")
@@ -74,7 +74,7 @@ def test_a_stop_during_the_vi_warm_start_keeps_the_warm_start(fake_manager, monk
                          ids=["SIGTERM", "Ctrl-C", "two quick Ctrl-Cs"])
 def test_a_stopped_run_writes_its_best_result_and_exits_130(tmp_path, fake_manager, installed_fakes, stops):
     import invgen
-    from invgen.io import save_image
+    from invgen.io.images import save_image
 
     generator = invgen.generator("toy:size=16,layers=2")
     save_image(tmp_path / "image0.png", generator(generator.map(torch.randn(1, 8))))

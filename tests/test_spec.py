@@ -2,7 +2,7 @@
 
 import pytest
 
-from invgen.spec import ParsedSpec, SpecError, format_spec, parse_spec, quote_value
+from invgen.registry.spec import ParsedSpec, SpecError, format_spec, parse_spec, quote_value
 
 
 @pytest.mark.parametrize(

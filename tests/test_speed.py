@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from invgen.speed import fast_paths, plain_paths
+from invgen.runtime.speed import fast_paths, plain_paths
 
 
 def test_plain_paths_hold_inside_the_block_only_even_after_an_error():
@@ -22,7 +22,7 @@ def test_plain_paths_hold_inside_the_block_only_even_after_an_error():
 
 FAULTS = """
 import resource, sys, torch
-from invgen.speed import kept_memory, memory_kept
+from invgen.runtime.speed import kept_memory, memory_kept
 
 def faults_of_a_step():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

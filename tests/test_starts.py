@@ -5,9 +5,9 @@ import torch
 
 import invgen
 from invgen.errors import SpecError, UsageError
-import invgen.starts as starts_module
-from invgen.objective import Objective
-from invgen.starts import KEEP, POOL, candidate_latents, candidate_scores, screened_starts
+import invgen.solvers.starts as starts_module
+from invgen.problem.objective import Objective
+from invgen.solvers.starts import KEEP, POOL, candidate_latents, candidate_scores, screened_starts
 
 
 def _problem(batch=2):

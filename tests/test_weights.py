@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from invgen.cli.app import create_app
-from invgen.registry import WeightsInfo
-from invgen.weights import WeightsError, add_local, cache_status, resolve
+from invgen.registry.table import WeightsInfo
+from invgen.registry.weights import WeightsError, add_local, cache_status, resolve
 
 PAYLOAD = bytes(range(256)) * 4096
 DIGEST = hashlib.sha256(PAYLOAD).hexdigest()

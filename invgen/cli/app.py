@@ -9,7 +9,7 @@ import typer
 
 from invgen import __version__
 from invgen.errors import INTERRUPTED, exit_code_of
-from invgen.reporting import one_line, set_debug
+from invgen.runtime.reporting import one_line, set_debug
 
 
 def _show_version(value: bool) -> None:
@@ -38,7 +38,7 @@ def create_app() -> typer.Typer:
     from invgen.cli.serve import serve
     from invgen.cli.tune import tune
     from invgen.cli.weights import weights_app
-    from invgen.plugins import manager
+    from invgen.registry.manager import manager
 
     app = typer.Typer(
         name="invgen",
@@ -72,7 +72,7 @@ def create_app() -> typer.Typer:
 def main() -> None:
     """Console-script entry point: every error is one line on stderr with its exit code (option mistakes
     included), and SIGTERM is handled as Ctrl-C (the best result so far is kept, exit 130)."""
-    from invgen.signals import terminate_as_interrupt
+    from invgen.runtime.signals import terminate_as_interrupt
 
     terminate_as_interrupt()
     try:

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 
 def bench(
@@ -47,8 +47,8 @@ def bench(
     with reported_errors():
         from rich.console import Console
 
-        from invgen.benchmark import Plan, default_generators, machine, measure_all, speedups
-        from invgen.problem import resolve_device
+        from invgen.evaluation.benchmark import Plan, default_generators, machine, measure_all, speedups
+        from invgen.runtime.device import resolve_device
 
         chosen = resolve_device(device)
         precisions = precision or (["fp32", "bf16", "tf32"] if chosen.type == "cuda" else ["fp32", "bf16"])
@@ -66,7 +66,7 @@ def bench(
 
         def save() -> None:
             if json_path is not None:
-                from invgen.atomic import write_atomic
+                from invgen.io.atomic import write_atomic
 
                 saved = {"command": command, "device": str(chosen), "machine": about, "speed_notes": notes,
                          "warmup_steps": warmup, "repeats": repeats, "compile_mode": compile_mode,
@@ -91,7 +91,7 @@ def bench(
             console.print(f"written to {json_path}")
 
 
-def _line(measurement) -> str:  # noqa: ANN001 - invgen.benchmark.Measurement, imported lazily
+def _line(measurement) -> str:  # noqa: ANN001 - invgen.evaluation.benchmark.Measurement, imported lazily
     cell = measurement.cell
     where = f"{cell.generator} {cell.workload} batch {cell.batch} {cell.precision} {cell.path}"
     if measurement.skipped:
@@ -99,7 +99,7 @@ def _line(measurement) -> str:  # noqa: ANN001 - invgen.benchmark.Measurement, i
     return f"{where}: {measurement.ms_per_image_step:.2f} ms per image-step (warm-up {measurement.warmup_s:.1f} s)"
 
 
-def _tables(results, paths, notes):  # noqa: ANN001, ANN202 - rich and invgen.benchmark, imported lazily
+def _tables(results, paths, notes):  # noqa: ANN001, ANN202 - rich and invgen.evaluation.benchmark, imported lazily
     """A table per generator (its spec in the title: long specs would crowd out the numbers in an 80-column
     terminal or a log; its speed notes under it); a row per workload x batch x precision; a column per path, and
     the speed-ups."""

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from invgen.cli.checks import learning_rate
-from invgen.reporting import reported_errors, stderr
+from invgen.runtime.reporting import reported_errors, stderr
 
 
 def calibrate(
@@ -39,11 +39,11 @@ def calibrate(
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        from invgen.calibration import save_calibration
-        from invgen.components import check_specs
+        from invgen.evaluation.calibration import save_calibration
+        from invgen.problem.components import check_specs
         from invgen.errors import OutputExists
         from invgen.evaluation.calibrate import calibrate as fit
-        from invgen.problem import resolve_device
+        from invgen.runtime.device import resolve_device
         from invgen.solvers.vi import VISettings
 
         check_specs("forward", forward)

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 
 def corrupt(
@@ -29,10 +29,10 @@ def corrupt(
     """
     with reported_errors():
         import invgen
-        from invgen.atomic import write_files
+        from invgen.io.atomic import write_files
         from invgen.errors import OutputExists, UsageError
-        from invgen.io import load_image, png_bytes, save_observation
-        from invgen.problem import resolve_device
+        from invgen.io.images import load_image, png_bytes, save_observation
+        from invgen.runtime.device import resolve_device
 
         suffix = output.suffix.lower()
         if suffix not in (".png", ".npz"):

@@ -11,7 +11,7 @@ import typer
 
 from invgen.cli.checks import learning_rate
 
-from invgen.reporting import reported_errors, stderr
+from invgen.runtime.reporting import reported_errors, stderr
 
 
 def evaluate(
@@ -52,18 +52,18 @@ def evaluate(
     with reported_errors():
         from rich.console import Console
 
-        from invgen.atomic import write_files
-        from invgen.consistency import check_mode
-        from invgen.evaluation.changes import rich_table as changes_table
+        from invgen.io.atomic import write_files
+        from invgen.solvers.consistency import check_mode
+        from invgen.evaluation.changes import changes_table
         from invgen.evaluation.experiment import Experiment, check_output, run_experiment
         from invgen.evaluation.methods import ablation as lookup_ablation
         from invgen.evaluation.methods import method as lookup_method
-        from invgen.evaluation.report import rich_table
-        from invgen.evaluation.runner import Budget
+        from invgen.evaluation.report import results_table
+        from invgen.evaluation.trials import Budget
         from invgen.evaluation.tasks import first_task
         from invgen.evaluation.tasks import task as lookup_task
-        from invgen.plugins import registry
-        from invgen.problem import resolve_device
+        from invgen.registry.manager import registry
+        from invgen.runtime.device import resolve_device
 
         check_mode(consistency)
         check_output(output, overwrite, resume)
@@ -80,7 +80,7 @@ def evaluate(
         with _Bar() as bar:
             results = run_experiment(experiment, output, command, resume, bar, target)
         write_files(output, results.files)
-        Console().print(rich_table(results.rows, results.columns))
+        Console().print(results_table(results.rows, results.columns))
         if results.changes is not None:
             Console().print(changes_table(results.changes, results.columns))
         Console().print(f"tables and figures in {output}/")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 index_app = typer.Typer(help="The index of a many-input run.", no_args_is_help=True)
 
@@ -14,7 +14,7 @@ index_app = typer.Typer(help="The index of a many-input run.", no_args_is_help=T
 @index_app.command("merge")
 def merge(output: Path = typer.Argument(..., help="The --output folder of an invgen run over many inputs.")) -> None:
     """Write index.csv and index.jsonl once every input has a row (in any shard's file, or a complete folder)."""
-    from invgen.batch.store import RunStore
+    from invgen.run.store import RunStore
     from invgen.errors import FAILURE
 
     with reported_errors():

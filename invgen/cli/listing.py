@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from invgen.reporting import reported_errors
-from invgen.params import Param
-from invgen.registry import ComponentInfo
+from invgen.runtime.reporting import reported_errors
+from invgen.registry.params import Param
+from invgen.registry.table import ComponentInfo
 
 KIND_WORDS = {"generators": "generator", "forward": "forward", "losses": "loss", "priors": "prior"}
 TITLES = {"generator": "Generators", "forward": "Forward models", "loss": "Losses", "prior": "Priors"}
@@ -26,7 +26,7 @@ def list_components(
     ),
 ) -> None:
     """List registered components with their parameters, defaults and plugins."""
-    from invgen.plugins import registry
+    from invgen.registry.manager import registry
 
     with reported_errors():
         words = list(KIND_WORDS) + list(EXTRA_WORDS)
@@ -106,7 +106,7 @@ def _examples_table(examples: dict) -> Table:
 
 
 def weights_table(weights: dict) -> Table:
-    from invgen.weights import cache_status
+    from invgen.registry.weights import cache_status
 
     table = Table(title="Weights", title_justify="left", show_lines=True)
     for column in ("name", "status", "description", "licence", "plugin"):
@@ -121,7 +121,7 @@ def weights_table(weights: dict) -> Table:
 
 def list_plugins() -> None:
     """List installed plugins with their versions and hooks, and any that failed to load."""
-    from invgen.plugins import BUILTIN, manager
+    from invgen.registry.manager import BUILTIN, manager
 
     with reported_errors():
         plugins = manager()

@@ -6,8 +6,8 @@ import sys
 import time
 from typing import Any
 
-from invgen.batch.events import Events
-from invgen.reporting import stderr
+from invgen.run.events import Events
+from invgen.runtime.reporting import stderr
 
 PLAIN_INTERVAL_S = 10.0  # progress lines when stderr is not a terminal
 

@@ -12,7 +12,7 @@ from invgen.cli.checks import learning_rate
 
 from invgen.cli.progress import ManyProgress, SingleBar
 from invgen.errors import FAILURE, INTERRUPTED
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 METHODS = ("map", "vi")
 
@@ -82,12 +82,12 @@ def run(
 ) -> None:
     """Reconstruct images: MAP estimate of the latent, or (--method vi) samples of its posterior."""
     with reported_errors():
-        from invgen.batch.geometry import Geometry
-        from invgen.batch.job import prepare
-        from invgen.batch.runner import RunOptions
-        from invgen.consistency import check_mode
+        from invgen.run.geometry import Geometry
+        from invgen.run.job import prepare
+        from invgen.run.options import RunOptions
+        from invgen.solvers.consistency import check_mode
         from invgen.errors import UsageError
-        from invgen.medical import Window
+        from invgen.io.medical import Window
         from invgen.solvers.map import MAPSettings
         from invgen.solvers.vi import VISettings
 
@@ -153,7 +153,7 @@ def _many_summary(outcome: Any, output: Path, part: Any, merged: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from invgen.batch.runner import images_per_second
+    from invgen.run.batches import images_per_second
 
     ok = [row for row in outcome.rows if row["status"] == "ok"]
     table = Table(title=f"invgen run: {len(outcome.rows) + outcome.skipped} inputs"

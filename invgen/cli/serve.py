@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 EXTRA = "pip install 'invgen-core[serve]'"

@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from invgen.cli.checks import learning_rate
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 
 def tune(
@@ -37,13 +37,13 @@ def tune(
         from rich.console import Console
         from rich.table import Table
 
-        from invgen.atomic import write_atomic
+        from invgen.io.atomic import write_atomic
         from invgen.errors import OutputExists, UsageError
-        from invgen.evaluation.runner import Budget
+        from invgen.evaluation.trials import Budget
         from invgen.evaluation.tasks import task as lookup_task
         from invgen.evaluation.tune import FACTORS, split_terms, tune as search
-        from invgen.preset_files import SUFFIX, preset_file_text
-        from invgen.problem import resolve_device
+        from invgen.registry.preset_files import SUFFIX, preset_file_text
+        from invgen.runtime.device import resolve_device
 
         if output.suffix != SUFFIX:
             raise UsageError(f"{output}: a preset file must end with {SUFFIX}")

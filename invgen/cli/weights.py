@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from invgen.reporting import reported_errors
+from invgen.runtime.reporting import reported_errors
 
 weights_app = typer.Typer(help="Named weight files: list, add local copies, fetch.", no_args_is_help=True)
 
@@ -17,7 +17,7 @@ def list_weights() -> None:
     from rich.console import Console
 
     from invgen.cli.listing import weights_table
-    from invgen.plugins import registry
+    from invgen.registry.manager import registry
 
     with reported_errors():
         Console().print(weights_table(registry().weights))
@@ -27,7 +27,7 @@ def list_weights() -> None:
 def add(name: str = typer.Argument(..., help="A registered weights name."),
         file: Path = typer.Argument(..., help="A local copy of that file.")) -> None:
     """Register a local file for NAME (checked against the known sha256), for offline use."""
-    from invgen.weights import add_local, named_info
+    from invgen.registry.weights import add_local, named_info
 
     with reported_errors():
         digest = add_local(name, file, named_info(name))
@@ -37,7 +37,7 @@ def add(name: str = typer.Argument(..., help="A registered weights name."),
 @weights_app.command("path")
 def path(name: str = typer.Argument(..., help="A registered weights name.")) -> None:
     """Print the local path of NAME, downloading it first when needed."""
-    from invgen.weights import named_info, resolve
+    from invgen.registry.weights import named_info, resolve
 
     with reported_errors():
         typer.echo(str(resolve(named_info(name))))

@@ -1,1 +1,3 @@
-"""Evaluation harness: named tasks, methods (generator-based and classical), tables and figures."""
+"""Measuring methods: ``invgen eval`` (tasks, methods, trials, saved parts, tables and figures), ``tune``,
+std-map calibration, the classical baselines and ``invgen bench``. It runs solvers only through
+:func:`~invgen.solvers.solving.solve` and imports the wings below it."""

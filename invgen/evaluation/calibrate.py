@@ -2,7 +2,7 @@
 
 The clean images are corrupted by the forward chain (noise seeded), the posterior is fitted in batches as
 ``invgen run --method vi`` would, and the ratios |truth - mean| / (k std) of every pixel (the hidden ones
-when the chain masks some) give the scale (:func:`invgen.calibration.fit_scale`). The fit of f(mean) to each
+when the chain masks some) give the scale (:func:`invgen.evaluation.calibration.fit_scale`). The fit of f(mean) to each
 observation is kept too: it is what the generator achieves on in-domain images.
 """
 
@@ -14,14 +14,15 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-from invgen.calibration import (TARGET, WIDTH, Calibration, fit_scale, objective_identity, ratios)
-from invgen.consistency import fit_db
+from invgen.evaluation.calibration import TARGET, WIDTH, Calibration, fit_scale, ratios
+from invgen.problem.terms import objective_identity
+from invgen.problem.metrics import fit_db
 from invgen.evaluation.experiment import evenly_spaced, load_images
-from invgen.evaluation.runner import observations
-from invgen.problem import build_setup
-from invgen.records import Task
+from invgen.evaluation.trials import observations
+from invgen.problem.build import build_setup
+from invgen.registry.records import Task
 from invgen.solvers.vi import VISettings
-from invgen.solving import solve
+from invgen.solvers.solving import solve
 
 
 def calibrate(generator: str, forward: Sequence[str], data: str, settings: VISettings, limit: int | None = None,
@@ -37,7 +38,7 @@ def calibrate(generator: str, forward: Sequence[str], data: str, settings: VISet
     region = "all"
     for start in range(0, len(clean), batch):
         rows = slice(start, start + batch)
-        result = solve(setup.problem(observed[rows], list(forward)), settings)
+        result = solve(setup.pose(observed[rows], list(forward)), settings)
         if result.interrupted:
             raise KeyboardInterrupt
         hidden = _hidden(result.mask, clean.shape)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from invgen.evaluation.report import cell, markdown_cell, mean_se
-from invgen.evaluation.runner import Outcome
-from invgen.metrics import Column
+from invgen.evaluation.trials import MethodOutcome
+from invgen.problem.metrics import Column
 
 CLEAR = 2.0  # a difference counts when it is at least this many standard errors from zero
 
@@ -21,7 +21,7 @@ def paired_difference(first: list[float], second: list[float]) -> tuple[float, f
     return mean_se([a - b for a, b in zip(first, second, strict=True)])
 
 
-def paired_changes(outcomes: list[Outcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+def paired_changes(outcomes: list[MethodOutcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
     """For each task, one row per step after the first: mean and standard error of (step - previous step)
     per metric, and a verdict ("helps", "hurts", "mixed", "no clear change") from the metrics whose
     difference is at least ``CLEAR`` standard errors from zero."""
@@ -67,7 +67,7 @@ def _header(columns: tuple[Column, ...]) -> tuple[str, ...]:
     return ("task", "step", *(c.title for c in columns), "verdict")
 
 
-def markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
+def changes_markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
     header = _header(columns)
     lines = [f"Command: `{command}`", "",
              "What each step adds: paired differences (step minus the step before, image by image), "
@@ -78,7 +78,7 @@ def markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ..
     return "\n".join(lines) + "\n"
 
 
-def rich_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
+def changes_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
     from rich.table import Table
 
     table = Table(title="what each step changes (paired difference ± standard error)", title_justify="left")

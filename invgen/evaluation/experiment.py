@@ -14,26 +14,25 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from invgen.components import build_forward, build_generator, build_metrics, metric_columns
-from invgen.consistency import check_applies, check_mode
+from invgen.problem.components import build_forward, build_generator, build_metrics, metric_columns
+from invgen.solvers.consistency import check_applies, check_mode
 from invgen.errors import InputError, OutputExists, UsageError
 from invgen.evaluation import report
-from invgen.evaluation.changes import markdown as changes_markdown
+from invgen.evaluation.changes import changes_markdown
 from invgen.evaluation.changes import paired_changes
-from invgen.evaluation.methods import objective_identity
+from invgen.evaluation.methods import method_identity
 from invgen.evaluation.parts import load_part, part_key, save_part
-from invgen.evaluation.runner import (Budget, Outcome, baseline_applies, observations, run_baseline,
-                                      run_generator_method)
-from invgen.forward import chain
-from invgen.io import IMAGE_SUFFIXES, load_image
-from invgen.metrics import COVERAGE_COLUMNS, Column
-from invgen.plugins import registry
-from invgen.records import Method, Task
+from invgen.evaluation.trials import (Budget, MethodOutcome, baseline_applies, observations, run_baseline, run_generator_method)
+from invgen.problem.chain import chain
+from invgen.io.images import IMAGE_SUFFIXES, load_image
+from invgen.problem.metrics import COVERAGE_COLUMNS, Column
+from invgen.registry.manager import registry
+from invgen.registry.records import Method, Task
 
 RESULT_FILES = ("results.csv", "results.json", "results.md", "changes.md")
 
 
-class Progress:
+class ExperimentProgress:
     """What an experiment reports while it runs (the CLI draws a bar; the default does nothing)."""
 
     def start(self, total: int) -> None:
@@ -75,7 +74,7 @@ class Results:
     """What an experiment produced: every outcome, the summary rows, the ablation's paired changes (if any),
     and the rendered files (tables, JSON, figures) by name."""
 
-    outcomes: list[Outcome]
+    outcomes: list[MethodOutcome]
     rows: list[dict[str, Any]]
     columns: tuple[Column, ...]
     changes: list[dict[str, Any]] | None
@@ -91,20 +90,20 @@ def check_output(output: Path, overwrite: bool, resume: bool) -> None:
 
 
 def run_experiment(experiment: Experiment, output: Path, command: str = "", resume: bool = False,
-                   progress: Progress | None = None, device: str | torch.device = "cpu") -> Results:
+                   progress: ExperimentProgress | None = None, device: str | torch.device = "cpu") -> Results:
     """Run (or, with ``resume``, reuse from ``output``'s parts) every (task, method) and render the results.
 
     Parts are written to ``output`` as they finish; the tables and figures are returned, not written.
     The generator methods run on ``device``; corruption, baselines and metrics on the CPU. Saved parts
     do not record the device: a part computed on one device is reused on another.
     """
-    progress = progress or Progress()
+    progress = progress or ExperimentProgress()
     model = build_generator(experiment.generator)
     clean = evenly_spaced(load_images(experiment.data, model.image_shape), experiment.limit)
     metrics = build_metrics()
     store = _Parts(output, clean, resume, {"generator": experiment.generator, "data": experiment.data,
                                           "limit": experiment.limit, "budget": experiment.budget.identity()})
-    outcomes: list[Outcome] = []
+    outcomes: list[MethodOutcome] = []
     files: dict[str, bytes] = {}
     progress.start(len(experiment.tasks) * len(clean) * (len(experiment.methods) + len(experiment.baselines)))
     shape = tuple(clean.shape[1:])
@@ -124,7 +123,7 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
         for chosen in experiment.methods:
             progress.describe(f"{task.name} / {chosen.name}")
             outcome = store.reuse_or_compute(
-                task, objective_identity(experiment.generator, chosen), chosen.name, len(clean), progress,
+                task, method_identity(experiment.generator, chosen), chosen.name, len(clean), progress,
                 lambda: run_generator_method(experiment.generator, chosen, task, clean, observed, groups,
                                              experiment.budget, metrics, progress.advance, device))
             outcomes.append(outcome)
@@ -135,7 +134,7 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
     rows = report.summary_rows(outcomes, columns)
     changes = paired_changes(outcomes, columns) if experiment.ablation else None
     files["results.csv"] = report.csv_text(rows, columns).encode()
-    files["results.md"] = report.markdown(rows, command, columns).encode()
+    files["results.md"] = report.results_markdown(rows, command, columns).encode()
     files["results.json"] = report.json_text(rows, outcomes, command, changes).encode()
     if changes is not None:
         files["changes.md"] = changes_markdown(changes, command, columns).encode()
@@ -148,8 +147,8 @@ class _Parts:
     def __init__(self, output: Path, clean: Tensor, resume: bool, experiment: dict[str, Any]) -> None:
         self.output, self.clean, self.resume, self.experiment = output, clean, resume, experiment
 
-    def reuse_or_compute(self, task: Task, method_key: Any, name: str, count: int, progress: Progress,
-                         compute: Callable[[], Outcome]) -> Outcome:
+    def reuse_or_compute(self, task: Task, method_key: Any, name: str, count: int, progress: ExperimentProgress,
+                         compute: Callable[[], MethodOutcome]) -> MethodOutcome:
         """The outcome saved under this (task, method) when resuming, shown under ``name``; else computed
         and saved."""
         key = part_key({**self.experiment, "task": [task.name, list(task.specs)], "method": method_key}, self.clean)

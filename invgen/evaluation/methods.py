@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from invgen.errors import SpecError
-from invgen.plugins import registry
-from invgen.preset_files import is_preset_file
-from invgen.problem import select_terms
-from invgen.records import Ablation, Method
+from invgen.registry.manager import registry
+from invgen.registry.preset_files import is_preset_file
+from invgen.problem.terms import objective_identity, select_terms
+from invgen.registry.records import Ablation, Method
 
 
 def method(name: str) -> Method:
@@ -56,12 +56,12 @@ def generator_values(generator_spec: str, chosen: Method) -> dict[str, Any]:
     return {**values, **overrides}
 
 
-def objective_identity(generator_spec: str, chosen: Method) -> dict[str, Any]:
-    """What decides a generator method's numbers, whatever it is called: its terms after the preset is
-    applied, W or W+, MAP or VI, and the values of the generator parameters that methods vary. Methods
-    equal here (``plain`` and the ablation's first step, ``brgm`` and its last) share saved results."""
+def method_identity(generator_spec: str, chosen: Method) -> dict[str, Any]:
+    """What decides a generator method's numbers, whatever it is called: its objective's identity
+    (:func:`~invgen.problem.terms.objective_identity`: terms after the preset, W or W+), MAP or VI, and the
+    values of the generator parameters that methods vary. Methods equal here (``plain`` and the ablation's
+    first step, ``brgm`` and its last) share saved results."""
     terms = select_terms(chosen.preset, chosen.losses, chosen.priors)
     values = generator_values(generator_spec, chosen)
-    return {"losses": sorted(map(str, terms.losses)), "priors": sorted(map(str, terms.priors)),
-            "tie_layers": chosen.tie_layers or terms.tie_layers, "vi": chosen.vi,
+    return {**objective_identity(terms.losses, terms.priors, chosen.tie_layers or terms.tie_layers), "vi": chosen.vi,
             **{key: values.get(key) for key in varied_generator_params()}}

@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from invgen.atomic import write_atomic
-from invgen.evaluation.runner import Outcome
+from invgen.io.atomic import write_atomic
+from invgen.evaluation.trials import MethodOutcome
 
 FOLDER = "parts"
 
@@ -28,7 +28,7 @@ def part_key(settings: dict[str, Any], clean: torch.Tensor) -> str:
     return digest.hexdigest()[:20]
 
 
-def save_part(output: Path, key: str, outcome: Outcome) -> None:
+def save_part(output: Path, key: str, outcome: MethodOutcome) -> None:
     from safetensors.torch import save
 
     tensors = {f"metric.{name}": torch.tensor(values, dtype=torch.float64) for name, values in outcome.metrics.items()}
@@ -40,7 +40,7 @@ def save_part(output: Path, key: str, outcome: Outcome) -> None:
     write_atomic(output / FOLDER / f"{key}.safetensors", save(tensors, metadata=metadata))
 
 
-def load_part(output: Path, key: str) -> Outcome | None:
+def load_part(output: Path, key: str) -> MethodOutcome | None:
     """The saved outcome for ``key``, or None when there is none (or it cannot be read)."""
     from safetensors import SafetensorError, safe_open
 
@@ -56,7 +56,7 @@ def load_part(output: Path, key: str) -> Outcome | None:
         examples = tensors.get("examples")
         # parts saved before example_indices existed hold the first images' reconstructions
         default = "[]" if examples is None else json.dumps(list(range(len(examples))))
-        return Outcome(metadata["task"], metadata["method"], metrics, float(metadata["seconds"]),
+        return MethodOutcome(metadata["task"], metadata["method"], metrics, float(metadata["seconds"]),
                        int(metadata["count"]), examples, json.loads(metadata.get("example_indices", default)),
                        int(metadata.get("threads", "0")))
     except (SafetensorError, KeyError, ValueError, OSError):

@@ -10,8 +10,8 @@ from typing import Any
 
 from torch import Tensor
 
-from invgen.evaluation.runner import Outcome, example_indices
-from invgen.metrics import Column
+from invgen.evaluation.trials import MethodOutcome, example_indices
+from invgen.problem.metrics import Column
 
 
 def mean_se(values: list[float]) -> tuple[float, float]:
@@ -24,7 +24,7 @@ def mean_se(values: list[float]) -> tuple[float, float]:
     return mean, math.sqrt(variance / count)
 
 
-def summary_rows(outcomes: list[Outcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+def summary_rows(outcomes: list[MethodOutcome], columns: tuple[Column, ...]) -> list[dict[str, Any]]:
     rows = []
     for outcome in outcomes:
         row: dict[str, Any] = {"task": outcome.task, "method": outcome.method, "n": outcome.count,
@@ -52,7 +52,7 @@ def markdown_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
+def results_markdown(rows: list[dict[str, Any]], command: str, columns: tuple[Column, ...]) -> str:
     header = "| task | method | n | " + " | ".join(c.title for c in columns) + " | s/image | threads |"
     lines = [f"Command: `{command}`", "", header, "|" + "---|" * (len(columns) + 5)]
     for row in rows:
@@ -73,7 +73,7 @@ def csv_text(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> str:
     return buffer.getvalue()
 
 
-def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str,
+def json_text(rows: list[dict[str, Any]], outcomes: list[MethodOutcome], command: str,
               changes: list[dict[str, Any]] | None = None) -> str:
     """The summary, every per-image metric and, for an ablation, what each step changes."""
     record: dict[str, Any] = {"command": command, "summary": rows}
@@ -84,7 +84,7 @@ def json_text(rows: list[dict[str, Any]], outcomes: list[Outcome], command: str,
     return json.dumps(record, indent=1) + "\n"
 
 
-def rich_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
+def results_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa: ANN201 - rich.table.Table
     from rich.table import Table
 
     table = Table(title="invgen eval (mean ± standard error)", title_justify="left")
@@ -96,7 +96,7 @@ def rich_table(rows: list[dict[str, Any]], columns: tuple[Column, ...]):  # noqa
     return table
 
 
-def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcome], command: str,
+def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[MethodOutcome], command: str,
                columns: int = 6) -> bytes:
     """Rows: ground truth, observation, then each method; columns: examples every method kept (evenly spaced
     over the set). The command is printed."""
@@ -105,8 +105,8 @@ def figure_png(task: str, clean: Tensor, observed: Tensor, outcomes: list[Outcom
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from invgen.io import to_uint8
-    from invgen.rendering import observation_view
+    from invgen.io.images import to_uint8
+    from invgen.render.map_files import observation_view
 
     mine = [o for o in outcomes if o.task == task and o.examples is not None]
     common = set(example_indices(len(clean))) if not mine else set.intersection(*(set(o.example_indices) for o in mine))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from invgen.errors import SpecError
-from invgen.plugins import registry
-from invgen.records import Task
+from invgen.registry.manager import registry
+from invgen.registry.records import Task
 
 
 def task(name: str) -> Task:

@@ -15,17 +15,18 @@ from typing import Callable, Sequence
 
 import torch
 
-from invgen.components import build_metrics, metric_columns
+from invgen.problem.components import build_metrics, metric_columns
 from invgen.errors import UsageError
 from invgen.evaluation.experiment import evenly_spaced, load_images
-from invgen.evaluation.runner import Budget, method_generator, observations
-from invgen.metrics import all_metrics
-from invgen.plugins import registry
-from invgen.problem import build_setup, select_terms
-from invgen.records import Method, Task
+from invgen.evaluation.trials import Budget, method_generator, observations
+from invgen.problem.metrics import all_metrics
+from invgen.registry.manager import registry
+from invgen.problem.build import build_setup
+from invgen.problem.terms import select_terms
+from invgen.registry.records import Method, Task
 from invgen.solvers.map import MAPSettings
-from invgen.solving import solve
-from invgen.spec import format_spec, parse_spec, quote_value
+from invgen.solvers.solving import solve
+from invgen.registry.spec import format_spec, parse_spec, quote_value
 
 FACTORS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
 MIN_GAIN = 1e-4  # in the metric's units: what counts as better
@@ -114,7 +115,7 @@ def _mean_metric(setup, task: Task, clean: torch.Tensor, observed: torch.Tensor,
     for indices in groups.values():
         for start in range(0, len(indices), budget.batch):
             chunk = indices[start:start + budget.batch]
-            result = solve(setup.problem(observed[chunk], task.chain_for(chunk[0])), settings)
+            result = solve(setup.pose(observed[chunk], task.chain_for(chunk[0])), settings)
             if result.interrupted:
                 raise KeyboardInterrupt
             values += all_metrics(result.image.clamp(-1, 1), clean[chunk], metrics)[metric]

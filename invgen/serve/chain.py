@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from invgen.params import Param, canonical_values, resolve
-from invgen.registry import ComponentInfo
-from invgen.spec import format_spec, parse_spec
+from invgen.registry.params import Param, canonical_values, resolve
+from invgen.registry.table import ComponentInfo
+from invgen.registry.spec import format_spec, parse_spec
 
 LIST_KINDS = ("floats", "ints")
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from invgen.batch.events import Events
+from invgen.run.events import Events
 from invgen.errors import InputError, UsageError
-from invgen.spec import quote_value
+from invgen.registry.spec import quote_value
 
 MAX_SIDE = 4096  # pixels: larger uploads are refused before they are decoded
 PAINT_SIZE = 256  # pixels: smaller images are enlarged by a whole factor for painting
@@ -188,10 +188,10 @@ def run_job(folder: Path, upload: Upload, mask: np.ndarray | None, request: Requ
     """Write the inputs, reconstruct them like ``invgen run`` would, and pack the result folder."""
     import json
 
-    from invgen.batch.job import prepare
-    from invgen.batch.geometry import Geometry
-    from invgen.batch.runner import RunOptions
-    from invgen.components import build_generator
+    from invgen.run.job import prepare
+    from invgen.run.geometry import Geometry
+    from invgen.run.options import RunOptions
+    from invgen.problem.components import build_generator
     from invgen.solvers.map import MAPSettings
     from invgen.solvers.vi import VISettings
 
@@ -219,7 +219,7 @@ def run_job(folder: Path, upload: Upload, mask: np.ndarray | None, request: Requ
 def _write_png(path: Path, pixels: np.ndarray) -> None:
     from PIL import Image
 
-    from invgen.atomic import write_atomic
+    from invgen.io.atomic import write_atomic
 
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")

@@ -9,9 +9,9 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from invgen.plugins import registry
-from invgen.registry import MASK_FILE, ComponentInfo
-from invgen.reporting import one_line
+from invgen.registry.manager import registry
+from invgen.registry.table import MASK_FILE, ComponentInfo
+from invgen.runtime.reporting import one_line
 from invgen.serve.chain import chain_lines, spec_from_widgets, widget_kind, widget_label
 from invgen.serve.jobs import LiveRun, Request, Upload, Workspace, painted_mask, read_upload, run_job
 
@@ -107,7 +107,7 @@ def _progress(method: str, live: LiveRun) -> tuple:
     text = f"{method.upper()}: step {latest.step}/{latest.steps}, objective {latest.total:.5g}"
     if live.preview is None:
         return _status(text)
-    from invgen.io import to_uint8
+    from invgen.io.images import to_uint8
 
     return _updates(status=text, reconstruction=to_uint8(live.preview))
 

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from invgen.errors import UsageError
-from invgen.objective import Objective
+from invgen.problem.objective import Objective
 
 MAX_VALUES = 16384
 

@@ -14,9 +14,9 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from invgen.objective import Objective
+from invgen.problem.objective import Objective
 from invgen.errors import NonFiniteObjective
-from invgen.precision import check_precision
+from invgen.runtime.precision import check_precision
 from invgen.errors import SpecError
 
 
@@ -30,7 +30,7 @@ class MAPSettings:
     ``precision`` ``bf16`` evaluates the networks in bfloat16 during the steps (several times
     faster on CPUs with AMX); the returned images and objective values are evaluated in float32.
     ``starts`` > 1 optimises that many diverse starts per observation and ranks them
-    (:func:`invgen.solve`; :mod:`invgen.starts`).
+    (:func:`invgen.solve`; :mod:`invgen.solvers.starts`).
     """
 
     steps: int = 200

@@ -1,7 +1,7 @@
 """A mixture of Gaussians over the latent, one component per diverse start (``--method vi --starts K``).
 
 One Gaussian q sits on one mode: an ambiguous observation (a digit seen at 8x8, a mostly hidden one)
-has several, and the samples of one q show one answer. Here K starts (:mod:`invgen.starts`) are each
+has several, and the samples of one q show one answer. Here K starts (:mod:`invgen.solvers.starts`) are each
 warm-started by MAP and fitted by VI in one batch; component k gets the weight softmax_k(ELBO_k), the
 usual approximation of its share of the evidence, since exp(ELBO_k) bounds the evidence q_k explains.
 Samples are assigned to components by systematic resampling, so a component of weight w gets
@@ -16,7 +16,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from invgen.objective import Objective
+from invgen.problem.objective import Objective
 from invgen.solvers.map import Progress
 from invgen.solvers.vi import VIResult, VISettings, solve_vi
 

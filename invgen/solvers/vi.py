@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen.objective import Objective
-from invgen.precision import check_precision
+from invgen.problem.objective import Objective
+from invgen.runtime.precision import check_precision
 from invgen.solvers.basis import check_cost, data_aligned_basis
 from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
 from invgen.errors import SpecError

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pytest
 import torch
 
-from invgen.plugins import registry
+from invgen.registry.manager import registry
 from invgen.errors import SpecError, UserError
 
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from invgen.interfaces import Generator
+from invgen.problem.interfaces import Generator
 
 
 class ToyGenerator(Generator):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import invgen
-from invgen.io import save_image
+from invgen.io.images import save_image
 
 
 def toy_folder(folder: Path, count: int, prefix: str, seed: int) -> Path:

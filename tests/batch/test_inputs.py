@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from invgen.batch.inputs import collect_inputs, is_single
+from invgen.run.inputs import collect_inputs, is_single
 from invgen.errors import InputError
 
 

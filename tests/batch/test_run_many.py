@@ -8,7 +8,7 @@ import torch
 from typer.testing import CliRunner
 
 from invgen.cli.app import create_app
-from invgen.io import load_image, save_image
+from invgen.io.images import load_image, save_image
 
 RUN = ["run", "-g", "toy:size=16,layers=2", "-f", "test-blur:sigma=1", "--loss", "test-sse", "--simulate",
        "--steps", "20", "--lr", "0.1"]
@@ -57,7 +57,7 @@ def test_existing_results_are_refused_before_any_work_and_resume_skips_them(fold
     out = tmp_path / "out"
     assert invoke(*RUN, "-i", folder, "-o", out).exit_code == 1
     stamps = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/run.json")}
-    import invgen.batch.runner as runner
+    import invgen.run.batches as runner
 
     solved = []
     real = runner.solve
@@ -152,7 +152,7 @@ def test_a_16_bit_input_gives_a_16_bit_reconstruction_too(tmp_path, fake_manager
 
 def test_the_python_api_for_many_inputs(folder, tmp_path):
     import invgen
-    from invgen.batch.events import Events
+    from invgen.run.events import Events
 
     class Count(Events):
         done_rows: list = []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from invgen.batch.sharding import Shard, detect_shard
+from invgen.run.sharding import Shard, detect_shard
 from invgen.errors import UsageError
 
 

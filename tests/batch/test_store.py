@@ -2,8 +2,8 @@
 
 import json
 
-from invgen.batch.inputs import InputItem
-from invgen.batch.store import RunStore
+from invgen.run.inputs import InputItem
+from invgen.run.store import RunStore
 
 
 def files(tag: str, *extra: str) -> dict[str, bytes]:

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import invgen
-from invgen.calibration import load_calibration
-from invgen.io import save_image
+from invgen.evaluation.calibration import load_calibration
+from invgen.io.images import save_image
 from invgen.testing.cli import invoke
 
 GENERATOR = "toy:size=16,layers=2"

@@ -26,7 +26,7 @@ def clean_png(tmp_path, fake_manager):
     import torch
 
     import invgen
-    from invgen.io import save_image
+    from invgen.io.images import save_image
 
     generator = invgen.generator("toy:size=16,layers=2")
     image = generator(generator.map(torch.randn(1, 8, generator=torch.Generator().manual_seed(3))))

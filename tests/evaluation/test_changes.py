@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from invgen.evaluation.changes import markdown, paired_changes
-from invgen.evaluation.runner import Outcome
-from invgen.metrics import CORE_COLUMNS, Column
+from invgen.evaluation.changes import changes_markdown, paired_changes
+from invgen.evaluation.trials import MethodOutcome
+from invgen.problem.metrics import CORE_COLUMNS, Column
 
 COLUMNS = (Column("lpips", "LPIPS", 3, False), *CORE_COLUMNS)
 
 
-def ladder(psnr_steps: list[list[float]], lpips_steps: list[list[float]], task: str = "sr4") -> list[Outcome]:
-    return [Outcome(task, f"{index + 1} step", {"psnr": psnr, "lpips": lpips}, count=len(psnr))
+def ladder(psnr_steps: list[list[float]], lpips_steps: list[list[float]], task: str = "sr4") -> list[MethodOutcome]:
+    return [MethodOutcome(task, f"{index + 1} step", {"psnr": psnr, "lpips": lpips}, count=len(psnr))
             for index, (psnr, lpips) in enumerate(zip(psnr_steps, lpips_steps))]
 
 
@@ -52,5 +52,5 @@ def test_each_task_is_its_own_ladder_and_the_table_names_every_step():
     outcomes = ladder([[1.0, 2.0]] * 3, [[0.1, 0.2]] * 3, "sr4") + ladder([[1.0, 2.0]] * 2, [[0.1, 0.2]] * 2, "deblur")
     rows = paired_changes(outcomes, COLUMNS)
     assert [(row["task"], row["to"]) for row in rows] == [("sr4", "2 step"), ("sr4", "3 step"), ("deblur", "2 step")]
-    text = markdown(rows, "invgen eval --ablation", COLUMNS)
+    text = changes_markdown(rows, "invgen eval --ablation", COLUMNS)
     assert "`invgen eval --ablation`" in text and text.count("| sr4 |") == 2 and "no clear change" in text

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import invgen
 from invgen.cli.app import create_app
 from invgen.evaluation.report import mean_se
-from invgen.io import save_image
+from invgen.io.images import save_image
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_resume_reuses_finished_parts_of_the_same_experiment_only(images, tmp_pa
     first_text = (out / "results.json").read_text()
     assert len(list((out / "parts").glob("*.safetensors"))) == 2
 
-    import invgen.evaluation.runner as runner_module
+    import invgen.evaluation.trials as runner_module
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished part was recomputed")
@@ -125,7 +125,7 @@ def test_posterior_methods_are_scored_by_the_coverage_of_their_std_map(images, t
 
 def test_starts_and_consistency_reach_every_generator_solve_and_key_its_saved_results(images, tmp_path, fake_manager,
                                                                                         monkeypatch):
-    import invgen.evaluation.runner as runner_module
+    import invgen.evaluation.trials as runner_module
 
     fake_manager.registry.add_method("pixel", losses=["test-sse"], plugin="fakes")
     calls = []
@@ -150,7 +150,7 @@ def test_starts_and_consistency_reach_every_generator_solve_and_key_its_saved_re
 
 
 def test_the_default_budget_keys_saved_results_as_before_starts_and_consistency_existed():
-    from invgen.evaluation.runner import Budget
+    from invgen.evaluation.trials import Budget
 
     assert Budget().identity() == {"steps": 200, "lr": 0.05, "batch": 100, "seed": 0, "vi_steps": 100,
                                    "precision": "fp32"}

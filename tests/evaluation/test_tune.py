@@ -6,10 +6,10 @@ import pytest
 import torch
 
 import invgen
-from invgen.evaluation.runner import Budget
+from invgen.evaluation.trials import Budget
 from invgen.evaluation.tasks import task
 from invgen.evaluation.tune import FACTORS, scaled, tune
-from invgen.io import save_image
+from invgen.io.images import save_image
 from invgen.testing.cli import invoke
 
 GENERATOR = "toy:size=16,layers=2"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from invgen import plugins
+from invgen.registry import manager as plugins
 from invgen.testing.cli import Result, invoke
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from invgen.errors import SpecError, UserError
-from invgen.plugins import registry
-from invgen.spec import parse_spec
+from invgen.registry.manager import registry
+from invgen.registry.spec import parse_spec
 
 SPEC_ALPHABET = st.sampled_from(list("abz019:=,[]()'\" .-_/\\e+") + ["sigma", "blur", "nan", "inf", "1e999"])
 SPECS = st.lists(SPEC_ALPHABET, max_size=30).map("".join)

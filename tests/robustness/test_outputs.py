@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from invgen.batch.store import RunStore
+from invgen.run.store import RunStore
 
 
 def test_an_output_that_is_a_file(files, tmp_path, run, refused):
@@ -62,7 +62,7 @@ def test_the_lock_goes_with_the_run(files, tmp_path, run):
 def test_too_little_free_space_is_refused_before_any_compute(files, tmp_path, run, refused, monkeypatch):
     import shutil
 
-    import invgen.batch.store as store
+    import invgen.run.store as store
 
     monkeypatch.setattr(store.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10 << 30, 10 << 30, 1 << 20))
     out = tmp_path / "out"

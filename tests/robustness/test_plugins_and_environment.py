@@ -5,8 +5,8 @@ import types
 
 import pytest
 
-from invgen import plugins
-from invgen.hookspecs import hookimpl
+from invgen.registry import manager as plugins
+from invgen.registry.hookspecs import hookimpl
 from invgen.testing.cli import invoke
 
 
@@ -87,11 +87,11 @@ def test_disabled_plugins_are_not_loaded(files, tmp_path, run, refused, monkeypa
 
 
 def test_named_weights_that_are_not_here_say_how_to_get_them(files, tmp_path, run, refused, monkeypatch):
-    import invgen.weights
+    import invgen.registry.weights
 
     def offline(url, target):
         raise OSError("network unreachable")
-    monkeypatch.setattr(invgen.weights, "fetch", offline)  # never a real download from a test
+    monkeypatch.setattr(invgen.registry.weights, "fetch", offline)  # never a real download from a test
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
     args = list(run)
     args[args.index("-g") + 1] = "stylegan2-ffhq"

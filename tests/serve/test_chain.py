@@ -3,10 +3,10 @@
 import pytest
 
 from invgen.errors import SpecError
-from invgen.params import Param
-from invgen.registry import ComponentInfo
+from invgen.registry.params import Param
+from invgen.registry.table import ComponentInfo
 from invgen.serve.chain import chain_lines, spec_from_widgets, widget_kind, widget_label
-from invgen.spec import parse_spec
+from invgen.registry.spec import parse_spec
 
 INFO = ComponentInfo("forward", "thing", "a:b", params=(
     Param("sigma", "float", None, required=True, min=0.0, min_exclusive=True, max=10.0),

@@ -78,7 +78,7 @@ def test_the_command_line_names_the_mask_model_first_and_parses_back():
 
 @pytest.fixture
 def toy_upload(tmp_path, fake_manager):
-    from invgen.io import save_image
+    from invgen.io.images import save_image
 
     generator = invgen.generator("toy:size=16,layers=2")
     save_image(tmp_path / "clean.png", generator(generator.map(torch.randn(1, 8, generator=torch.Generator()

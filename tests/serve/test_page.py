@@ -85,7 +85,7 @@ def page(server):
 
 
 def _examples():
-    from invgen.plugins import new_manager
+    from invgen.registry.manager import new_manager
 
     return new_manager().registry.examples_for("stylegan2-mnist32")
 

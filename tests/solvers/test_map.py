@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import invgen
-from invgen.metrics import psnr
-from invgen.objective import Objective
+from invgen.problem.metrics import psnr
+from invgen.problem.objective import Objective
 from invgen.solvers.map import MAPSettings, NonFiniteObjective, solve_map
 
 # The toy generator starts ~10-15 dB from these targets (its mean latent); a solver that does

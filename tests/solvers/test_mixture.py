@@ -6,8 +6,8 @@ import torch
 
 import invgen
 from invgen.errors import SpecError
-from invgen.interfaces import Generator
-from invgen.objective import Objective
+from invgen.problem.interfaces import Generator
+from invgen.problem.objective import Objective
 from invgen.solvers.mixture import solve_mixture, systematic_assignment
 from invgen.solvers.vi import VISettings
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import invgen
-from invgen.interfaces import Generator
-from invgen.objective import Objective
+from invgen.problem.interfaces import Generator
+from invgen.problem.objective import Objective
 from invgen.solvers.vi import VISettings, solve_vi
 
 

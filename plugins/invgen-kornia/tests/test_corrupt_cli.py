@@ -35,8 +35,8 @@ def test_noisy_observations_are_not_clipped_and_match_what_run_simulates(tmp_pat
     """`corrupt` refuses a PNG that would clip, and its .npz is the observation `run --simulate` solves for."""
     import torch
 
-    from invgen.io import load_image
-    from invgen.problem import build_problem
+    from invgen.io.images import load_image
+    from invgen.problem.build import build_problem
 
     Image.fromarray(data.camera()[::16, ::16]).save(tmp_path / "clean.png")
     runner = CliRunner()

@@ -182,8 +182,8 @@ def test_interpolating_downsampling_has_no_cheap_pseudo_inverse():
 
 
 def test_project_makes_the_area_downsampled_reconstruction_match_the_observation():
-    from invgen.consistency import consistent
-    from invgen.forward import Chain
+    from invgen.solvers.consistency import consistent
+    from invgen.problem.chain import Chain
 
     chain = Chain([invgen.forward_model("downsample:factor=4")])
     clean = camera(32).float()

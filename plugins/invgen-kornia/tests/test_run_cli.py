@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 import invgen
 from invgen.cli.app import create_app
-from invgen.io import save_image
+from invgen.io.images import save_image
 
 
 @pytest.mark.parametrize("forward", ["blur:sigma=2", "center-mask:fraction=0.4"])

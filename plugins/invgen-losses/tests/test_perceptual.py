@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import invgen
-from invgen.io import load_image
+from invgen.io.images import load_image
 
 
 def _examples(folder):
@@ -53,8 +53,8 @@ def test_no_silent_random_backbone_when_offline(monkeypatch, tmp_path):
 def test_weights_cache_registration_is_used(monkeypatch, tmp_path, lpips_weights_folder, lpips_examples):
     monkeypatch.delenv("INVGEN_LPIPS_WEIGHTS", raising=False)
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path))
-    from invgen.plugins import registry
-    from invgen.weights import add_local
+    from invgen.registry.manager import registry
+    from invgen.registry.weights import add_local
 
     add_local("lpips-alexnet", lpips_weights_folder / "alexnet_imagenet_features.safetensors",
               registry().weights["lpips-alexnet"])

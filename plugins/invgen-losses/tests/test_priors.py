@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import invgen
-from invgen.interfaces import LatentStats
+from invgen.problem.interfaces import LatentStats
 from invgen.testing.contracts import PriorContract
 
 
@@ -76,7 +76,7 @@ def test_z_gaussian_and_sphere_by_hand():
 
 
 def test_presets_are_registered_with_their_terms():
-    from invgen.plugins import registry
+    from invgen.registry.manager import registry
 
     brgm = registry().preset("brgm")
     assert [t.split(":")[0] for t in brgm.losses] == ["lpips", "pixel"]

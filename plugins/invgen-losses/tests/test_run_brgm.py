@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 import invgen
 from invgen.cli.app import create_app
-from invgen.io import save_image
+from invgen.io.images import save_image
 
 
 def test_run_with_the_brgm_preset(tmp_path, lpips_weights):

@@ -91,7 +91,7 @@ def test_a_mask_file(tmp_path):
 
 
 def test_zero_filled_is_numpys_inverse_fft_and_fully_sampled_is_exact():
-    from invgen import baselines
+    from invgen.evaluation import baselines
 
     image = camera(32)
     chain = invgen.forward_model(["kspace:R=4,center=0.08"])

@@ -32,7 +32,7 @@ def test_a_digit_from_4x_undersampled_kspace_beats_zero_filled(tmp_path):
 
 
 def test_complex_kspace_from_a_file_is_the_simulated_observation(tmp_path):
-    from invgen.io import load_image
+    from invgen.io.images import load_image
     from invgen_mri.kspace import to_kspace
 
     clean = load_image(DIGIT, 1)

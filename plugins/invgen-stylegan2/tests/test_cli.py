@@ -48,7 +48,7 @@ def test_info_on_a_bad_file_is_one_line(tmp_path):
 
 
 def test_run_reconstructs_with_a_random_network(checkpoints, tmp_path):
-    from invgen.io import save_image
+    from invgen.io.images import save_image
     import invgen
     import torch
 

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 import invgen
 from invgen.cli.app import create_app
-from invgen.metrics import psnr
-from invgen.plugins import registry
-from invgen.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
+from invgen.problem.metrics import psnr
+from invgen.registry.manager import registry
+from invgen.render.posterior_stats import pairwise_distance, region_means, sample_fit_psnr
 
 
 def test_eval_on_four_held_out_digits(tmp_path, lpips_weights):
@@ -60,7 +60,7 @@ def test_data_basis_samples_fit_a_low_resolution_observation_about_as_well_as_th
 
 def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch, lpips_weights):
     """Steps 1 and 6 of the ladder are the ``plain`` and ``brgm`` objectives: computed once, shown under both names."""
-    import invgen.evaluation.runner as runner_module
+    import invgen.evaluation.trials as runner_module
 
     solved = []
     real_solve = runner_module.solve

@@ -9,8 +9,8 @@ import torch
 
 import invgen
 from invgen.errors import UserError
-from invgen.plugins import registry
-from invgen.weights import WeightsError, add_local
+from invgen.registry.manager import registry
+from invgen.registry.weights import WeightsError, add_local
 from invgen_stylegan2 import pretrained
 from invgen_stylegan2.checkpoints import file_sha256, save_safetensors
 from invgen_stylegan2.testing import make_network
@@ -39,12 +39,12 @@ def test_tampered_embedded_weights_are_refused(tmp_path, monkeypatch):
 
 
 def test_missing_named_model_offline_gives_the_url_and_the_command(monkeypatch):
-    import invgen.weights
+    import invgen.registry.weights
 
     def offline(url, target):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(invgen.weights, "fetch", offline)
+    monkeypatch.setattr(invgen.registry.weights, "fetch", offline)
     with pytest.raises(WeightsError) as caught:
         invgen.generator("brgm-xray")
     message = str(caught.value)
@@ -93,7 +93,7 @@ def test_the_embedded_model_defaults_to_objectives_that_need_no_download():
 
 
 def test_a_cached_file_of_the_wrong_shape_is_refused_when_loaded(tmp_path, monkeypatch):
-    from invgen.weights import cached_path
+    from invgen.registry.weights import cached_path
 
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
     network, config = make_network(resolution=32, channels=1)

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from invgen.cli.app import create_app
 from invgen_stylegan2.train.data import ImageSet, mnist5k
-from invgen.speed import memory_kept
+from invgen.runtime.speed import memory_kept
 from invgen_stylegan2.train.loop import Trainer, TrainSettings, load_checkpoint_state, save_checkpoint, train
 
 

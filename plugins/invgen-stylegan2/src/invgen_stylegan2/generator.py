@@ -1,4 +1,4 @@
-"""StyleGAN2 as an invgen :class:`~invgen.interfaces.Generator`: W+ latents in, images out."""
+"""StyleGAN2 as an invgen :class:`~invgen.problem.interfaces.Generator`: W+ latents in, images out."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Named pretrained StyleGAN2 models: where to get them and how to build them.
 
 The weight files themselves are found, downloaded and checked by the core's weights cache
-(:mod:`invgen.weights`); the embedded ``stylegan2-mnist32`` ships inside this package.
+(:mod:`invgen.registry.weights`); the embedded ``stylegan2-mnist32`` ships inside this package.
 """
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""One `invgen run`, in the library: inputs checked and shared out, results refused or resumed, the generator
+built once, the inputs reconstructed, the index merged. The CLI only parses options and draws progress;
+Python pipelines call :func:`reconstruct_many` (or :func:`prepare` and :meth:`Job.run` for their own events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from invgen.run.inputs import InputItem, collect_inputs, is_single
+from invgen.run.events import Events
+from invgen.run.batches import RunOutcome, run_inputs
+from invgen.run.options import RunOptions
+from invgen.run.sharding import Shard, detect_shard
+from invgen.run.store import RunStore
+from invgen.problem.terms import objective_identity
+from invgen.evaluation.calibration import resolve_calibration
+from invgen.errors import UsageError
+from invgen.problem.interfaces import Generator, Loss, Prior
+from invgen.problem.build import Setup, build_setup
+from invgen.problem.chain import Chain
+from invgen.problem.observation import build_chain
+from invgen.problem.terms import check_terms, preset_for
+from invgen.runtime.device import resolve_device
+from invgen.solvers.map import MAPSettings
+from invgen.solvers.vi import VISettings
+
+
+@dataclass
+class Job:
+    """A prepared run: every input, this process's share, where results go, the built generator and terms, and
+    the run's forward chain (built once, here; inputs with chains of their own get theirs in :func:`run_inputs`)."""
+
+    items: list[InputItem]
+    mine: list[InputItem]
+    shard: Shard
+    single: bool
+    store: RunStore
+    setup: Setup
+    forward: Chain
+    settings: MAPSettings | VISettings
+    options: RunOptions
+    resume: bool
+
+    def run(self, events: Events | None = None) -> RunOutcome:
+        """Reconstruct this process's share (a single image raises its error; many record theirs)."""
+        try:
+            return run_inputs(self.mine, self.setup, self.forward, self.settings, self.store, self.options, self.resume,
+                              self.shard.label, events, strict=self.single)
+        finally:
+            self.store.release()
+
+    def merge(self) -> bool:
+        """Write index.csv and index.jsonl if every input (of every shard) has a result; False otherwise."""
+        return False if self.single else self.store.merge_index(self.items)
+
+
+def prepare(input: str | Path, output: str | Path, generator: str | Generator, options: RunOptions,
+            settings: MAPSettings | VISettings, losses: Sequence[str | Loss] = (), priors: Sequence[str | Prior] = (),
+            preset: str | None = None, resume: bool = False, overwrite: bool = False, shard: str | None = None,
+            device: str | torch.device = "auto", tf32: bool = False) -> Job:
+    """Check everything cheap first (specs, the forward chain, built once here, inputs, existing results), then
+    build the generator and terms."""
+    method = "vi" if isinstance(settings, VISettings) else "map"
+    forward = build_chain(list(options.forward))
+    preset = preset_for(forward, preset, losses, priors, method, generator)
+    check_terms(generator, losses, priors, preset, method)
+    single = is_single(input)
+    items = collect_inputs(input)
+    part = detect_shard(shard)
+    mine = items if single else part.share(items)
+    store = RunStore(Path(output), flat=single)
+    store.claim(part.label)  # writable, space free, and no other run writing there
+    try:
+        store.check(mine, resume, overwrite)
+        if not single:
+            store.save_inputs(items)
+        local = part.local_rank if str(device) == "auto" else None
+        target = resolve_device(f"cuda:{local}" if local is not None and torch.cuda.is_available() else device, tf32)
+        setup = build_setup(generator, losses, priors, preset, target, method)
+        if options.calibrate is not None:
+            options = replace(options, calibration=_calibration(options, generator, setup, settings))
+    except BaseException:
+        store.release()
+        raise
+    return Job(items, mine, part, single, store, setup, forward, settings, options, resume)
+
+
+def _calibration(options: RunOptions, generator: str | Generator, setup: Setup,
+                 settings: MAPSettings | VISettings):  # noqa: ANN202 - a Calibration
+    if not isinstance(settings, VISettings):
+        raise UsageError("--calibrate scales a posterior's std map: it is for --method vi")
+    if not isinstance(generator, str):
+        raise UsageError("calibrations are keyed by the generator's spec: pass the generator by name")
+    terms = setup.terms
+    objective = objective_identity(terms.losses, terms.priors, terms.tie_layers, settings.basis)
+    return resolve_calibration(options.calibrate, generator, list(options.forward), objective)
+
+
+def reconstruct_many(input: str | Path, output: str | Path, generator: str | Generator,
+                     forward: Sequence[str] = ("identity",), settings: MAPSettings | VISettings = MAPSettings(),
+                     events: Events | None = None, **choices: object) -> tuple[RunOutcome, bool]:
+    """``invgen run --input INPUT --output OUTPUT`` from Python: a file, folder, glob or manifest reconstructed
+    into one folder per input (see the user guide). ``choices`` are :func:`prepare`'s keywords (losses, priors,
+    preset, resume, overwrite, shard, device, tf32) and ``options=RunOptions(...)`` for simulate, seed, batch and
+    geometry. Returns the outcome (rows, failures, interruption) and whether the index was merged."""
+    options = choices.pop("options", None) or RunOptions(tuple(forward))
+    job = prepare(input, output, generator, options, settings, **choices)  # type: ignore[arg-type]
+    outcome = job.run(events)
+    return outcome, job.merge()

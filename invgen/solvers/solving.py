@@ -1,0 +1,162 @@
+"""The one seam that runs a solver: ``solve(problem, settings)`` for MAP and VI alike.
+
+:func:`invgen.reconstruct`, :func:`invgen.sample_posterior`, ``invgen run`` and ``invgen eval``
+all come through here, so a result always carries the same record (specs, settings, device,
+versions), timing, interruption flag and, when the clean images are known, the same metrics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from invgen.problem.components import build_metrics
+from invgen.solvers.consistency import check_applies, consistent
+from invgen.solvers.starts import rank, screened_starts
+from invgen.errors import UsageError
+from invgen.problem.metrics import all_metrics
+from invgen.problem.objective import Objective
+from invgen.problem.build import Problem
+from invgen.problem.results import Posterior, Reconstruction
+from invgen.runtime.speed import fast_paths, kept_memory
+from invgen.solvers.map import MAPSettings, Progress, solve_map
+from invgen.solvers.mixture import solve_mixture
+from invgen.solvers.vi import VISettings, VIResult, solve_vi
+
+Settings = MAPSettings | VISettings
+
+
+def solve(
+    problem: Problem,
+    settings: Settings,
+    init: Tensor | None = None,
+    callback: Callable[[Progress], None] | None = None,
+    consistency: str = "none",
+) -> Reconstruction | Posterior:
+    """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
+
+    ``init [B, L, D]`` starts MAP from given latents; ``callback`` sees each step's :class:`Progress`.
+    Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
+    ``consistency`` (paste or project, :mod:`invgen.solvers.consistency`) post-processes the reconstruction to agree
+    with the observation; ``raw_image`` keeps G(w). It is checked before the solve.
+    """
+    if init is not None:
+        _check_init(init, problem)
+        if isinstance(settings, MAPSettings) and settings.starts > 1:
+            raise UsageError("init and starts > 1 exclude each other: the starts are drawn by invgen")
+    check_applies(problem.forward, problem.generator.image_shape, consistency, problem.device)  # before any compute
+    objective = problem.objective()
+    # every step allocates the same large tensors: keep them mapped meanwhile (2-3x on CPU at 1024 px)
+    with kept_memory() if fast_paths() else contextlib.nullcontext():
+        started = time.perf_counter()
+        if isinstance(settings, MAPSettings):
+            result: Reconstruction | Posterior = _solve_map(problem, objective, settings, init, callback)
+        elif isinstance(settings, VISettings):
+            if init is not None:
+                raise UsageError("init is for MAP settings; VI starts from its own MAP warm start")
+            result = _solve_vi(problem, objective, settings, callback)
+        else:
+            raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
+    result.seconds = time.perf_counter() - started
+    if consistency != "none":
+        with torch.no_grad():
+            agreed = consistent(result.image.to(problem.device), problem.observation, problem.forward, consistency)
+            result.raw_image, result.image = result.image, agreed.cpu()
+            result.prediction = problem.forward(agreed).cpu()
+        result.config["consistency"] = consistency
+    if problem.ground_truth is not None:
+        result.ground_truth = problem.ground_truth.cpu()
+        result.metrics = all_metrics(result.image, result.ground_truth, build_metrics())
+    return result
+
+
+def _solve_map(problem: Problem, objective: Objective, settings: MAPSettings, init: Tensor | None,
+               callback: Callable[[Progress], None] | None) -> Reconstruction:
+    settings = replace(settings, tie_layers=settings.tie_layers or problem.terms.tie_layers)
+    if settings.starts > 1:
+        return _solve_starts(problem, objective, settings, callback)
+    found = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)
+    return Reconstruction(
+        image=found.image.cpu(), observation=problem.observation.cpu(), prediction=found.prediction.cpu(),
+        latent=found.latent.cpu(), objective=found.objective.cpu(), history=found.history,
+        config=problem.config({"method": "map", **settings.__dict__}), mask=_cpu(objective.mask),
+        interrupted=found.interrupted,
+    )
+
+
+def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
+                  callback: Callable[[Progress], None] | None) -> Reconstruction:
+    """K starts per observation in one batch (observation b's starts are rows b*K .. b*K+K-1), ranked."""
+    batch, count = len(problem.observation), settings.starts
+    starts = screened_starts(objective, count, settings.seed, settings.precision)
+    found = solve_map(objective.repeated(count), settings, init=starts.flatten(0, 1), callback=callback)
+    order = rank(found.objective.view(batch, count))
+    rows = (torch.arange(batch)[:, None] * count + order.cpu()).flatten()
+
+    def ranked(values: Tensor) -> Tensor:
+        return values[rows.to(values.device)].view(batch, count, *values.shape[1:])
+
+    images, predictions = ranked(found.image).cpu(), ranked(found.prediction).cpu()
+    return Reconstruction(
+        image=images[:, 0], observation=problem.observation.cpu(), prediction=predictions[:, 0],
+        latent=ranked(found.latent)[:, 0].cpu(), objective=ranked(found.objective)[:, 0].cpu(),
+        history=found.history, config=problem.config({"method": "map", **settings.__dict__}),
+        mask=_cpu(objective.mask), interrupted=found.interrupted, modes=images,
+        mode_objectives=ranked(found.objective).cpu(), mode_predictions=predictions,
+    )
+
+
+def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
+              callback: Callable[[Progress], None] | None) -> Posterior:
+    mixture = None
+    if settings.starts > 1:
+        starts = screened_starts(objective, settings.starts, settings.seed, settings.precision)
+        mixture = solve_mixture(objective, settings, starts, settings.samples, callback)
+        found, samples = mixture.components, mixture.samples
+        image_mean, image_std = mixture.image_mean, mixture.image_std
+    else:
+        found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback)
+        samples, image_mean, image_std = found.samples, found.image_mean, found.image_std
+    with torch.no_grad():
+        prediction = problem.forward(image_mean)
+        sample_predictions = torch.stack([problem.forward(samples[:, i]) for i in range(settings.samples)], 1)
+    solver: dict[str, Any] = {"method": "vi", "samples": settings.samples,
+                              **{k: v for k, v in settings.__dict__.items() if k != "samples"}}
+    top = _top_rows(found, None if mixture is None else mixture.weights)
+    return Posterior(
+        samples=samples.cpu(), sample_predictions=sample_predictions.cpu(), image=image_mean.cpu(),
+        std=image_std.cpu(), observation=problem.observation.cpu(), prediction=prediction.cpu(),
+        latent_mean=found.mean[top].cpu(), latent_std=found.std[top].cpu(), history=found.history,
+        config=problem.config(solver), map_image=None if found.map is None else found.map.image[top].cpu(),
+        map_prediction=None if found.map is None else found.map.prediction[top].cpu(), mask=_cpu(objective.mask),
+        interrupted=found.interrupted, weights=None if mixture is None else mixture.weights,
+        component_of=None if mixture is None else mixture.component_of,
+        component_elbo=None if mixture is None else mixture.elbo,
+    )
+
+
+def _top_rows(found: VIResult, weights: Tensor | None) -> Tensor:
+    """Rows of ``found`` to report as the posterior's q (and warm start): each observation's heaviest
+    component for a mixture, else every row."""
+    if weights is None:
+        return torch.arange(len(found.mean))
+    count = weights.shape[1]
+    return (torch.arange(len(weights)) * count + weights.argmax(1)).to(found.mean.device)
+
+
+def _check_init(init: Tensor, problem: Problem) -> None:
+    """Starting latents must be ``[B, L, D]`` with the generator's L and D and one per observation."""
+    expected = (len(problem.observation), *problem.generator.latent_shape)
+    if not isinstance(init, Tensor) or tuple(init.shape) != expected:
+        shape = list(init.shape) if isinstance(init, Tensor) else type(init).__name__
+        raise UsageError(f"init must be latents of shape {list(expected)} (one per observation, the generator's "
+                         f"layers and width), got {shape}")
+
+
+def _cpu(tensor: Tensor | None) -> Tensor | None:
+    return None if tensor is None else tensor.cpu()
