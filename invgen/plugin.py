@@ -36,6 +36,7 @@ _NAMES = {
     "LatentStats": "invgen.problem.interfaces",
     "Shape": "invgen.problem.interfaces",
     "Convolution": "invgen.problem.interfaces",
+    "SpeedNotes": "invgen.problem.interfaces",
     "Identity": "invgen.problem.chain",
     "UserError": "invgen.errors",
     "UsageError": "invgen.errors",

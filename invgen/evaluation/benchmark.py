@@ -112,14 +112,16 @@ def check_plan(plan: Plan, device: torch.device) -> None:
 def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measurement], None],
                 on_notes: Callable[[str, dict[str, str]], None] | None = None) -> list[Measurement]:
     """Measure every cell of ``plan`` on ``device``; ``on_result`` sees each measurement as it is made, and
-    ``on_notes`` each generator's :meth:`~invgen.problem.interfaces.Generator.speed_notes` before any."""
+    ``on_notes`` each generator's :meth:`~invgen.problem.interfaces.SpeedNotes.speed_notes` (none for a
+    generator without that optional interface) before any."""
     from invgen.problem.components import build_generator
+    from invgen.problem.interfaces import SpeedNotes
 
     check_plan(plan, device)
     generators = {spec: build_generator(spec).to(device) for spec in plan.generators}
     if on_notes is not None:
         for spec, generator in generators.items():
-            on_notes(spec, generator.speed_notes(device))
+            on_notes(spec, generator.speed_notes(device) if isinstance(generator, SpeedNotes) else {})
     results: list[Measurement] = []
     limit_mb = memory_limit_mb(device) if plan.memory_limit_mb is None else plan.memory_limit_mb
     for cell in plan.cells():

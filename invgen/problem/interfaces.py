@@ -98,12 +98,6 @@ class Generator(Component, nn.Module, ABC):
     def forward(self, w: Tensor) -> Tensor:
         return self.synthesize(w)
 
-    def speed_notes(self, device: torch.device) -> dict[str, str]:
-        """What this generator's speed on ``device`` depends on beyond the machine and the step's settings
-        (optional compiled kernels, say, and whether they are in use or why not), as short ``name: state`` lines
-        that ``invgen bench`` prints and records beside its figures; none by default."""
-        return {}
-
     def latent_stats(self) -> LatentStats:
         """Mean and spread of ``map(z)`` over ``stats_samples`` z drawn with a fixed seed (cached)."""
         cached = getattr(self, "_latent_stats", None)
@@ -198,6 +192,17 @@ class Convolution(ABC):
     @abstractmethod
     def point_spread_function(self) -> Tensor:
         """The kernel ``[kh, kw]``, normalised to sum 1."""
+
+
+class SpeedNotes(ABC):
+    """Optional interface of a generator whose speed depends on more than the machine and the step's settings.
+
+    ``invgen bench`` prints the notes under the generator's table and records them beside its figures.
+    """
+
+    @abstractmethod
+    def speed_notes(self, device: torch.device) -> dict[str, str]:
+        """Short ``name: state`` lines (optional compiled kernels, say, and whether they are in use or why not)."""
 
 
 class Loss(Component, nn.Module, ABC):

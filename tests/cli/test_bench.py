@@ -55,14 +55,16 @@ def test_the_table_stays_readable_in_80_columns(fake_manager, monkeypatch):
 
 def test_a_generators_speed_notes_are_printed_under_its_table_and_recorded(fake_manager, tmp_path, monkeypatch):
     """What a plugin says its speed depends on (compiled kernels in use, say) goes beside the figures."""
+    from invgen.plugin import SpeedNotes
     from invgen.testing.toy import ToyGenerator
 
     seen = []
 
-    def notes(self, device):
-        seen.append(device.type)
-        return {"toy kernels": "off: no compiler (testing)"}
-    monkeypatch.setattr(ToyGenerator, "speed_notes", notes)
+    class NotedToy(ToyGenerator, SpeedNotes):
+        def speed_notes(self, device):
+            seen.append(device.type)
+            return {"toy kernels": "off: no compiler (testing)"}
+    monkeypatch.setattr("invgen.testing.toy.ToyGenerator", NotedToy)
     monkeypatch.setenv("COLUMNS", "200")
     result = invoke("bench", "-g", GENERATOR, "-w", "synthesis", "-b", "1", "-p", "fp32", "--repeats", "1",
                     "--device", "cpu", "--json", tmp_path / "b.json")

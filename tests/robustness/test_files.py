@@ -20,11 +20,12 @@ INPUTS = [  # (file key, extra options, exit code, message)
     ("strings.npy", [], 1, r"strings.npy: the image must be numeric, not <U1"),
     ("objects.npy", [], 1, r"objects.npy: refused, it holds pickled objects; save a plain numeric array"),
     ("big.npy", [], 1, r"big.npy: is 5000x5000|5000x5000"),
-    ("small.png", ["--simulate"], 1, r"small.png: is 1x8x8 but --simulate needs a clean 1x32x32 image for "
-                                     r"'stylegan2-mnist32'; pass --resize"),
+    ("small.png", ["--simulate"], 1, r"small.png: the clean image for --simulate is 1x8x8 but 'stylegan2-mnist32' "
+                                     r"makes 1x32x32 images; resize it to that size \(invgen run: --resize"),
     ("odd.png", ["-f", "downsample:factor=4"], 1, r"the observation is 1x30x30 but 'stylegan2-mnist32' \(1x32x32\) "
                                                    r"through 'downsample' gives 1x8x8"),
-    ("wide.png", ["--simulate"], 1, r"wide.png: is 1x32x64 but --simulate needs a clean 1x32x32"),
+    ("wide.png", ["--simulate"], 1, r"wide.png: the clean image for --simulate is 1x32x64 but 'stylegan2-mnist32' "
+                                    r"makes 1x32x32"),
     ("empty.dcm", [], 1, r"empty.dcm: not a readable DICOM image"),
     ("text.dcm", [], 1, r"text.dcm: not a readable DICOM image"),
     ("empty.nii", [], 1, r"empty.nii: not a readable NIfTI file"),

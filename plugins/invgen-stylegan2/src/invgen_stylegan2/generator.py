@@ -8,13 +8,13 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from invgen.plugin import Generator, LatentStats
+from invgen.plugin import Generator, LatentStats, SpeedNotes
 from invgen_stylegan2.checkpoints import Checkpoint, load_checkpoint
 from invgen_stylegan2.layers import NOISE_MODES
 from invgen_stylegan2.networks import StyleGAN2Network
 
 
-class StyleGAN2Generator(Generator):
+class StyleGAN2Generator(Generator, SpeedNotes):
     """A StyleGAN2 network behind the Generator interface.
 
     ``w`` is ``[B, num_ws, w_dim]``. ``noise`` is ``none`` (noise inputs removed, the seed
