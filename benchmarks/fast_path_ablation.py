@@ -9,7 +9,7 @@ spelled out below):
   winograd  the direct convolution everywhere instead of Winograd's F(4x4,3x3) where fast_ops.uses_winograd
   scaled    biases, dense weights and FIR kernels scaled and cast at every step (fast_ops.frozen_scaled not kept)
   native    Winograd's tile transforms in PyTorch operations, with their thresholds, instead of the C kernels
-            (invgen_stylegan2.native; the replaced form is what a machine without a C compiler runs)
+            (invgen_stylegan2.fast.native; the replaced form is what a machine without a C compiler runs)
 Run: cd benchmarks && ../.venv/bin/python fast_path_ablation.py --variant weights --resolution 256 --bf16
 """
 
@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 import invgen
-from invgen_stylegan2 import fast_ops, winograd
-from invgen_stylegan2.ops import LRELU_SLOPE
+from invgen_stylegan2.fast import ops as fast_ops, winograd
+from invgen_stylegan2.network.ops import LRELU_SLOPE
 from timing import alternate, machine_line, print_medians, synthesis_step  # benchmarks/timing.py (any folder)
 
 

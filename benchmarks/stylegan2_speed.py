@@ -11,7 +11,7 @@ import argparse
 
 import torch
 
-from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.network.networks import StyleGAN2Network
 from timing import machine_line, timed  # benchmarks/timing.py (run from any folder: the script's own)
 
 

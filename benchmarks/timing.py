@@ -38,7 +38,7 @@ def synthesis_step(generator: Any, batch: int, bf16: bool) -> Callable[[], None]
 
 
 def machine_line() -> str:
-    from invgen_stylegan2 import native
+    from invgen_stylegan2.fast import native
 
     c_kernels = "C kernels " + native.status().split(":")[0]  # on / off: the fast path's speed depends on it
     return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, "

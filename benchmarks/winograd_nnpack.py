@@ -14,8 +14,8 @@ SpatialConvolution_updateOutput failed"). Four measurements:
              convolutions with >= 128 input channels at >= 64 px, and with our F(4x4,3x3) for those with >= 256
              channels in and out at >= 32 px (the generator's rule), alternating with the default path; then each
              one's gradient against the float64 model's
-  winograd   invgen_stylegan2.winograd's F(4x4,3x3) (the fast path's ``winograd`` form), with PyTorch's tile transforms
-             and with the C kernels' (invgen_stylegan2.native), against the direct convolution, each alone, forward;
+  winograd   invgen_stylegan2.fast.winograd's F(4x4,3x3) (the fast path's ``winograd`` form), with PyTorch's tile transforms
+             and with the C kernels' (invgen_stylegan2.fast.native), against the direct convolution, each alone, forward;
              --bf16: bfloat16 activations (the whole step: fast_path_ablation.py --variant winograd / native)
 Run: cd benchmarks && ../.venv/bin/python winograd_nnpack.py --part lpips --resolution 1024
 (lpips needs INVGEN_LPIPS_WEIGHTS pointing at the backbone weights.)
@@ -92,7 +92,7 @@ def part_convs(resolution: int) -> None:
 
 def part_synthesis(rounds: int) -> dict[str, list[float]]:
     import invgen
-    from invgen_stylegan2 import fast_ops
+    from invgen_stylegan2.fast import ops as fast_ops
 
     generator = invgen.generator("stylegan2-random:resolution=256,modconv=scaling")  # direct convolutions
     start = generator.initial_latent(1)
@@ -140,7 +140,7 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
             return conv(x)
         return forward
 
-    from invgen_stylegan2 import winograd
+    from invgen_stylegan2.fast import winograd
 
     kernels = {id(conv): (conv.weight.detach(), winograd.transform_weight(conv.weight),  # made once, wide ones only
                           winograd.transform_weight(conv.weight.flip(2, 3).transpose(0, 1)))
@@ -192,7 +192,7 @@ def part_lpips(resolution: int, rounds: int) -> dict[str, list[float]]:
 
 
 def part_winograd(bf16: bool) -> None:
-    from invgen_stylegan2 import native, winograd
+    from invgen_stylegan2.fast import native, winograd
 
     dtype = torch.bfloat16 if bf16 else torch.float32
     print(f"C transforms: {native.status()}; activations and the direct convolution in {dtype}\n")

@@ -99,8 +99,9 @@ def test_the_generator_default_preset_comes_after_an_explicit_choice(fake_manage
     fake_manager.registry.add_preset("quick", ["test-sse"])
     fake_manager.registry.add_component("generator", "declares", "invgen.testing.toy:ToyGenerator",
                                         presets={"map": "quick"})
-    assert preset_for(["test-blur"], None, None, None, "map", "declares:seed=1") == "quick"
-    assert preset_for(["test-blur"], None, None, None, "map", invgen.generator("declares")) == "quick"
-    assert preset_for(["test-blur"], None, None, None, "vi", "declares") is None  # the registered default then
-    assert preset_for(["test-blur"], "test-preset", None, None, "map", "declares") == "test-preset"
-    assert preset_for(["test-blur"], None, ["test-sse"], None, "map", "declares") is None  # explicit terms
+    blur = invgen.forward_model(["test-blur"])
+    assert preset_for(blur, None, None, None, "map", "declares:seed=1") == "quick"
+    assert preset_for(blur, None, None, None, "map", invgen.generator("declares")) == "quick"
+    assert preset_for(blur, None, None, None, "vi", "declares") is None  # the registered default then
+    assert preset_for(blur, "test-preset", None, None, "map", "declares") == "test-preset"
+    assert preset_for(blur, None, ["test-sse"], None, "map", "declares") is None  # explicit terms

@@ -26,7 +26,8 @@ def build_chain(forward: ForwardSpec | Chain) -> Chain:
     :class:`Chain` passes through, so callers that hold one never build it again."""
     if isinstance(forward, Chain):
         return forward
-    return chain(build_forward(list(forward) if isinstance(forward, tuple) else forward))
+    built = build_forward(list(forward) if isinstance(forward, tuple) else forward)
+    return built if isinstance(built, Chain) else chain(built)
 
 
 @dataclass(frozen=True)

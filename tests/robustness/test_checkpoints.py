@@ -7,7 +7,7 @@ import pickle
 import pytest
 import torch
 
-from invgen_stylegan2.checkpoints import save_safetensors
+from invgen_stylegan2.checkpoints.loading import save_safetensors
 from invgen_stylegan2.testing import make_network, write_nvidia_pickle
 
 

@@ -54,7 +54,7 @@ def test_every_registered_parameter_parses_any_value_or_says_what_is_valid(value
 @pytest.fixture(scope="module")
 def checkpoint_bytes(tmp_path_factory):
     """A small valid checkpoint in each format, as bytes to damage."""
-    from invgen_stylegan2.checkpoints import save_safetensors
+    from invgen_stylegan2.checkpoints.loading import save_safetensors
     from invgen_stylegan2.testing import make_network, write_nvidia_pickle
 
     folder = tmp_path_factory.mktemp("checkpoints")
@@ -70,7 +70,7 @@ def checkpoint_bytes(tmp_path_factory):
 @given(data=st.data(), suffix=st.sampled_from([".safetensors", ".pkl"]))
 def test_the_checkpoint_reader_answers_damaged_files_with_a_checkpoint_error(checkpoint_bytes, tmp_path, data,
                                                                            suffix):
-    from invgen_stylegan2.checkpoints import load_checkpoint
+    from invgen_stylegan2.checkpoints.loading import load_checkpoint
 
     original = bytearray(checkpoint_bytes[suffix])
     edits = data.draw(st.lists(st.tuples(st.integers(0, len(original) - 1), st.integers(0, 255)), min_size=1,

@@ -86,7 +86,7 @@ def test_bad_options_of_the_other_commands(files, tmp_path, refused, args, code,
                                r"ImageNet alexnet's is \[64, 3, 11, 11\]\)"),
 ])
 def test_weights_add_checks_what_the_file_holds(tmp_path, monkeypatch, refused, name, content, message):
-    from invgen_stylegan2.pretrained import embedded_path
+    from invgen_stylegan2.models.catalog import embedded_path
 
     monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
     if content == "mnist32":

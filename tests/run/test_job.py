@@ -10,7 +10,7 @@ from invgen.run.job import reconstruct_many
 from invgen.run.options import RunOptions
 from invgen.solvers.map import MAPSettings
 
-FORWARD = ("test-blur:sigma=1", "test-noise:std=0.05")
+FORWARD = ("test-blur:sigma=2", "test-noise:std=0.05")
 
 
 def test_a_one_batch_run_parses_each_forward_spec_once_and_builds_its_chain_once(fake_manager, tmp_path,
@@ -19,7 +19,7 @@ def test_a_one_batch_run_parses_each_forward_spec_once_and_builds_its_chain_once
 
     fake_manager.registry.add_preset("counted-default", ["test-sse"], default_for=("map",))  # no preset given
     for index in range(3):
-        save_image(torch.rand(1, 16, 16) * 2 - 1, tmp_path / "in" / f"clean{index}.png")
+        save_image(tmp_path / "in" / f"clean{index}.png", torch.rand(1, 16, 16) * 2 - 1)
     parses: Counter[str] = Counter()
     builds: list[int] = []
     parse, init = Registry.parse, Chain.__init__
@@ -47,8 +47,8 @@ def test_inputs_with_chains_of_their_own_get_one_chain_per_distinct_chain(fake_m
     import torch
 
     for index in range(4):
-        save_image(torch.rand(1, 16, 16) * 2 - 1, tmp_path / f"clean{index}.png")
-    extra = ["test-noise:std=0.05", "test-noise:std=0.1", "test-noise:std=0.05", ""]
+        save_image(tmp_path / f"clean{index}.png", torch.rand(1, 16, 16) * 2 - 1)
+    extra = ["test-noise:std=0.05", "test-noise:std=0.2", "test-noise:std=0.05", ""]
     (tmp_path / "inputs.csv").write_text("path,forward\n" + "".join(
         f"clean{index}.png,{spec}\n" for index, spec in enumerate(extra)))
     builds: list[tuple[str, ...]] = []
@@ -60,7 +60,7 @@ def test_inputs_with_chains_of_their_own_get_one_chain_per_distinct_chain(fake_m
     monkeypatch.setattr(Chain, "__init__", counting_init)
     outcome, _ = reconstruct_many(tmp_path / "inputs.csv", tmp_path / "out", "toy:size=16,layers=2",
                                   settings=MAPSettings(steps=2), losses=["test-sse"],
-                                  options=RunOptions(("test-blur:sigma=1",), simulate=True, domain_check=False))
+                                  options=RunOptions(("test-blur:sigma=2",), simulate=True, domain_check=False))
     assert [row["status"] for row in outcome.rows] == ["ok"] * 4
-    assert sorted(builds) == sorted([("test-blur:sigma=1",), ("test-blur:sigma=1", "test-noise:std=0.05"),
-                                     ("test-blur:sigma=1", "test-noise:std=0.1")])
+    assert sorted(builds) == sorted([("test-blur:sigma=2",), ("test-blur:sigma=2", "test-noise:std=0.05"),
+                                     ("test-blur:sigma=2", "test-noise:std=0.2")])

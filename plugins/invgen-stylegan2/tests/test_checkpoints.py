@@ -6,7 +6,7 @@ import pickle
 import pytest
 import torch
 
-from invgen_stylegan2.checkpoints import CheckpointError, load_checkpoint, save_safetensors
+from invgen_stylegan2.checkpoints.loading import CheckpointError, load_checkpoint, save_safetensors
 from invgen_stylegan2.testing import make_network, write_nvidia_pickle, write_rosinality
 
 

@@ -66,7 +66,7 @@ def test_run_reconstructs_with_a_random_network(checkpoints, tmp_path):
 
 
 def test_kernels_says_whether_the_c_kernels_are_in_use(monkeypatch):
-    from invgen_stylegan2 import native
+    from invgen_stylegan2.fast import native
 
     native.forget()
     monkeypatch.setenv("INVGEN_NATIVE", "0")

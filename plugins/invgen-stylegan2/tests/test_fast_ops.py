@@ -6,7 +6,8 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from invgen.plugin import plain_paths
-from invgen_stylegan2 import fast_ops, ops, winograd
+from invgen_stylegan2.fast import ops as fast_ops, winograd
+from invgen_stylegan2.network import ops
 from invgen_stylegan2.testing import make_network
 
 

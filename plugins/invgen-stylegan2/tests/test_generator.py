@@ -9,7 +9,7 @@ import torch
 
 import invgen
 from invgen.testing.contracts import GeneratorContract
-from invgen_stylegan2.checkpoints import save_safetensors
+from invgen_stylegan2.checkpoints.loading import save_safetensors
 from invgen_stylegan2.generator import StyleGAN2Generator
 from invgen_stylegan2.testing import make_network
 
@@ -94,7 +94,7 @@ def test_bad_noise_value():
 
 
 def test_speed_notes_say_whether_the_c_kernels_run_where_they_would(monkeypatch):
-    from invgen_stylegan2 import native
+    from invgen_stylegan2.fast import native
 
     network, _ = make_network()
     assert StyleGAN2Generator(network, modconv="fused").speed_notes(torch.device("cpu")) == {}

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from invgen_stylegan2 import native
+from invgen_stylegan2.fast import native
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from invgen.plugin import plain_paths
-from invgen_stylegan2 import fast_ops, native, winograd
-from invgen_stylegan2.layers import SynthesisLayer
-from invgen_stylegan2.ops import fir, normalize_2nd_moment, zero_insert
+from invgen_stylegan2.fast import ops as fast_ops, native, winograd
+from invgen_stylegan2.network.layers import SynthesisLayer
+from invgen_stylegan2.network.ops import fir, normalize_2nd_moment, zero_insert
 
 from invgen_stylegan2.testing import make_network
 

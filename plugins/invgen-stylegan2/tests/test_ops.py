@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from invgen_stylegan2.ops import conv2d_down2, conv2d_up2, downsample2d, fir, setup_filter, upsample2d, zero_insert
+from invgen_stylegan2.network.ops import conv2d_down2, conv2d_up2, downsample2d, fir, setup_filter, upsample2d, zero_insert
 
 
 def _literal_up_conv(x, weight, kernel):

@@ -11,8 +11,8 @@ import invgen
 from invgen.errors import UserError
 from invgen.registry.manager import registry
 from invgen.registry.weights import WeightsError, add_local
-from invgen_stylegan2 import pretrained
-from invgen_stylegan2.checkpoints import file_sha256, save_safetensors
+from invgen_stylegan2.models import catalog as pretrained
+from invgen_stylegan2.checkpoints.loading import file_sha256, save_safetensors
 from invgen_stylegan2.testing import make_network
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from invgen_stylegan2 import native, winograd
+from invgen_stylegan2.fast import native, winograd
 
 
 @pytest.mark.parametrize(("batch", "size"), [(1, (8, 8)), (2, (7, 10)), (1, (1, 5))], ids=["whole-tiles", "partial",

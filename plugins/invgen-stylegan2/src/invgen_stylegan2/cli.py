@@ -18,7 +18,7 @@ def info(file: Path = typer.Argument(..., help="An NVIDIA .pkl, rosinality .pt o
     from rich.console import Console
     from rich.table import Table
 
-    from invgen_stylegan2.checkpoints import load_checkpoint
+    from invgen_stylegan2.checkpoints.loading import load_checkpoint
 
     with reported_errors():
         summary = load_checkpoint(file).summary()
@@ -36,7 +36,7 @@ def kernels() -> None:
     kept under ``$INVGEN_HOME/native``; without them the fast path computes the same in PyTorch operations,
     slower at 128-256 channels. ``INVGEN_NATIVE=0`` switches them off.
     """
-    from invgen_stylegan2 import native
+    from invgen_stylegan2.fast import native
 
     typer.echo(f"C kernels (Winograd tile transforms): {native.status()}")
 
@@ -47,7 +47,7 @@ def convert(source: Path = typer.Argument(..., help="A checkpoint in any support
             overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing target.")) -> None:
     """Convert a checkpoint to invgen's .safetensors (weights + config; loads without pickle)."""
     from invgen.plugin import OutputExists, UsageError
-    from invgen_stylegan2.checkpoints import load_checkpoint, save_safetensors
+    from invgen_stylegan2.checkpoints.loading import load_checkpoint, save_safetensors
 
     with reported_errors():
         if target.suffix != ".safetensors":

@@ -9,9 +9,9 @@ import torch
 from torch import Tensor
 
 from invgen.plugin import Generator, LatentStats, SpeedNotes
-from invgen_stylegan2.checkpoints import Checkpoint, load_checkpoint
-from invgen_stylegan2.layers import NOISE_MODES
-from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.checkpoints.loading import Checkpoint, load_checkpoint
+from invgen_stylegan2.network.layers import NOISE_MODES
+from invgen_stylegan2.network.networks import StyleGAN2Network
 
 
 class StyleGAN2Generator(Generator, SpeedNotes):
@@ -45,7 +45,7 @@ class StyleGAN2Generator(Generator, SpeedNotes):
     def speed_notes(self, device: torch.device) -> dict[str, str]:
         """Whether the CPU fast path's Winograd tile transforms run as the C kernels (``on``) or, slower, as
         PyTorch operations (``off``, with the reason: no compiler, ``INVGEN_NATIVE=0`` ...)."""
-        from invgen_stylegan2 import fast_ops, native
+        from invgen_stylegan2.fast import ops as fast_ops, native
 
         if fast_ops.pick_form(self.modconv, device) != "winograd":
             return {}

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from invgen.plugin import Param, hookimpl
-from invgen_stylegan2.pretrained import EMBEDDED, EMBEDDED_SHA256, MODELS
+from invgen_stylegan2.models.catalog import EMBEDDED, EMBEDDED_SHA256, MODELS
 
 EXAMPLES = Path(__file__).parent / "examples"  # one held-out digit per class, for the embedded model
 # the embedded model's objectives when none is named: no weight download (brgm's LPIPS needs VGG16), and on
@@ -28,16 +28,16 @@ def register_generators(register: Callable[..., None]) -> None:
              params=(Param("weights", "path", doc="checkpoint: NVIDIA .pkl, rosinality .pt or invgen .safetensors",
                            required=True), NOISE, MODCONV),
              summary="any StyleGAN2 checkpoint file")
-    register("stylegan2-random", "invgen_stylegan2.random_model:stylegan2_random",
+    register("stylegan2-random", "invgen_stylegan2.models.random_model:stylegan2_random",
              params=(Param("resolution", "choice", "1024", "image size", choices=tuple(str(2**i) for i in range(2, 11))),
                      Param("channels", "int", 3, "image channels", min=1, max=4),
                      Param("seed", "int", 0, "seed of the random weights", min=0), NOISE, MODCONV),
              summary="FFHQ config-f with random weights: the released model's cost, no download (for invgen bench)")
     for model in MODELS.values():
-        register(model.name, f"invgen_stylegan2.pretrained:{model.name.replace('-', '_')}", params=(NOISE, MODCONV),
+        register(model.name, f"invgen_stylegan2.models.catalog:{model.name.replace('-', '_')}", params=(NOISE, MODCONV),
                  summary=f"{model.summary} (weights: `invgen weights add {model.name} FILE` or download)")
     if EMBEDDED_SHA256:
-        register(EMBEDDED, "invgen_stylegan2.pretrained:stylegan2_mnist32", params=(NOISE, MODCONV),
+        register(EMBEDDED, "invgen_stylegan2.models.catalog:stylegan2_mnist32", params=(NOISE, MODCONV),
                  summary="embedded: MNIST digits 32x32 grey, trained by invgen (works offline)",
                  presets=EMBEDDED_PRESETS)
 
@@ -50,7 +50,7 @@ def register_weights(register: Callable[..., None]) -> None:
 
 
 def _check_model_file(name: str, path: Path) -> None:
-    from invgen_stylegan2.pretrained import check_model_file
+    from invgen_stylegan2.models.catalog import check_model_file
 
     check_model_file(name, path)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.network.networks import StyleGAN2Network
 
 
 def make_config(resolution=32, channels=1, architecture="skip", c_dim=0, w_dim=32, mapping_layers=2,

@@ -12,8 +12,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from invgen_stylegan2.layers import Conv2dLayer, FullyConnectedLayer
-from invgen_stylegan2.ops import normalize_2nd_moment
+from invgen_stylegan2.network.layers import Conv2dLayer, FullyConnectedLayer
+from invgen_stylegan2.network.ops import normalize_2nd_moment
 
 
 class DiscriminatorBlock(nn.Module):

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.network.networks import StyleGAN2Network
 from invgen_stylegan2.train.data import ImageSet
 from invgen_stylegan2.train.discriminator import Discriminator
 
@@ -208,7 +208,7 @@ def save_checkpoint(trainer: Trainer, out: Path) -> None:
     import io
 
     from invgen.plugin import write_atomic
-    from invgen_stylegan2.checkpoints import save_safetensors
+    from invgen_stylegan2.checkpoints.loading import save_safetensors
 
     buffer = io.BytesIO()
     torch.save(trainer.state_dict(), buffer)

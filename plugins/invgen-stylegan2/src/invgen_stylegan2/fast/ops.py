@@ -1,7 +1,7 @@
 """The synthesis layers' arithmetic in fewer passes over memory: the default path.
 
-The same equations as :func:`invgen_stylegan2.layers.modulated_conv2d` followed by
-:func:`invgen_stylegan2.ops.bias_act` (the plain path, kept as the reference and as the
+The same equations as :func:`invgen_stylegan2.network.layers.modulated_conv2d` followed by
+:func:`invgen_stylegan2.network.ops.bias_act` (the plain path, kept as the reference and as the
 benchmark's baseline), rearranged so that large activations are read and written fewer times:
 
 - leaky ReLU is positively homogeneous, so its gain moves into the demodulation scale and the
@@ -15,7 +15,7 @@ benchmark's baseline), rearranged so that large activations are read and written
 - a frozen weight is cast, laid out and squared once, not at every step (:func:`frozen_weight`),
   and the activation's backward is written by hand (:class:`ScaleShiftLeakyReLU`);
 - on the CPU, the wide 3x3 convolutions of the scaling form go through Winograd's F(4x4, 3x3)
-  (:mod:`invgen_stylegan2.winograd`, with C tile transforms where a compiler is there, which also
+  (:mod:`invgen_stylegan2.fast.winograd`, with C tile transforms where a compiler is there, which also
   let bfloat16 steps convolve their widest layers this way in float32; the ``winograd`` form,
   :func:`uses_winograd`).
 """
@@ -30,14 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen_stylegan2 import winograd
-from invgen_stylegan2.ops import LRELU_SLOPE, fir
+from invgen_stylegan2.fast import winograd
+from invgen_stylegan2.network.ops import LRELU_SLOPE, fir
 
 DEMODULATION_EPS = 1e-8
 
 
 def upsample2d(x: Tensor, kernel: Tensor) -> Tensor:
-    """2x up-sampling with the FIR ``kernel`` (as :func:`invgen_stylegan2.ops.upsample2d`, even-sized kernels)."""
+    """2x up-sampling with the FIR ``kernel`` (as :func:`invgen_stylegan2.network.ops.upsample2d`, even-sized kernels)."""
     size = kernel.shape[-1]
     channels = x.shape[1]
     weight = frozen_scaled(kernel, 4.0, x.dtype)[None, None].expand(channels, 1, -1, -1)
@@ -45,7 +45,7 @@ def upsample2d(x: Tensor, kernel: Tensor) -> Tensor:
 
 
 def fir_padded(x: Tensor, kernel: Tensor, pad: int, gain: float) -> Tensor:
-    """:func:`invgen_stylegan2.ops.fir` with the same padding on every side, through the convolution's padding."""
+    """:func:`invgen_stylegan2.network.ops.fir` with the same padding on every side, through the convolution's padding."""
     if pad < 0:
         return fir(x, kernel, (pad,) * 4, gain)
     channels = x.shape[1]
@@ -54,7 +54,7 @@ def fir_padded(x: Tensor, kernel: Tensor, pad: int, gain: float) -> Tensor:
 
 
 def conv2d_up2(x: Tensor, weight_t: Tensor, kernel: Tensor) -> Tensor:
-    """:func:`invgen_stylegan2.ops.conv2d_up2` for 3x3 weights and 4-tap filters (symmetric FIR padding).
+    """:func:`invgen_stylegan2.network.ops.conv2d_up2` for 3x3 weights and 4-tap filters (symmetric FIR padding).
 
     ``weight_t`` is the weight transposed to the transposed convolution's ``[I, O, k, k]``.
     """
@@ -88,7 +88,7 @@ def pick_form(form: str, device: torch.device) -> str:
 
 
 def uses_winograd(x: Tensor, weight: Tensor, up: bool) -> bool:
-    """Whether the ``winograd`` form convolves ``x`` by :mod:`invgen_stylegan2.winograd` (otherwise directly):
+    """Whether the ``winograd`` form convolves ``x`` by :mod:`invgen_stylegan2.fast.winograd` (otherwise directly):
     a frozen float32 3x3 weight, no up-sampling, on the CPU, images of at least ``WINOGRAD_MIN_SIZE`` px a side;
     and then in float32 at least ``WINOGRAD_MIN_CHANNELS`` wide in and out (``WINOGRAD_MIN_CHANNELS_NATIVE``
     with the C tile transforms) with channels x pixels in the batch at least ``WINOGRAD_MIN_WORK``, or, for

@@ -14,9 +14,9 @@ import torch
 from torch import Tensor, nn
 
 from invgen.plugin import fast_paths
-from invgen_stylegan2 import fast_ops
-from invgen_stylegan2.layers import NOISE_MODES, Conv2dLayer, FullyConnectedLayer, SynthesisLayer, ToRGBLayer
-from invgen_stylegan2.ops import normalize_2nd_moment, setup_filter, upsample2d
+from invgen_stylegan2.fast import ops as fast_ops
+from invgen_stylegan2.network.layers import NOISE_MODES, Conv2dLayer, FullyConnectedLayer, SynthesisLayer, ToRGBLayer
+from invgen_stylegan2.network.ops import normalize_2nd_moment, setup_filter, upsample2d
 
 ARCHITECTURES = ("orig", "skip", "resnet")
 

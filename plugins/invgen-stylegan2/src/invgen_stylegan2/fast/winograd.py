@@ -16,7 +16,7 @@ convolution, about four times the direct one's error.
 
 The tile transforms are memory passes: as PyTorch operations (a gather and two small batched
 products) they cost as much as the products at 128 channels, so this pays from 256 channels;
-with the plugin's C kernels (:mod:`invgen_stylegan2.native`: one pass each, when a C compiler is
+with the plugin's C kernels (:mod:`invgen_stylegan2.fast.native`: one pass each, when a C compiler is
 there) it pays from 128 (docs/performance.md).
 """
 
@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from invgen_stylegan2 import native
+from invgen_stylegan2.fast import native
 
 OUTPUT_TILE = 4
 TILE = OUTPUT_TILE + 2
@@ -83,7 +83,7 @@ def native_transforms(in_channels: int, out_channels: int) -> bool:
 
 
 def _conv3x3_native(x: Tensor, transformed: Tensor) -> Tensor:
-    """:func:`conv3x3` with each tile transform one C pass over memory (:mod:`invgen_stylegan2.native`)."""
+    """:func:`conv3x3` with each tile transform one C pass over memory (:mod:`invgen_stylegan2.fast.native`)."""
     kernels, threads = native.library(), native.threads()
     n, channels, height, width = x.shape
     out_channels = transformed.shape[0] // (TILE * TILE)

@@ -59,7 +59,7 @@ def embedded_path() -> Path:
 def load_named(name: str, noise: str = "none", modconv: str = "auto"):  # noqa: ANN201 - imported lazily
     """Build the named model, from the weights cache or the package, and check its shape."""
     from invgen.plugin import resolve_weights
-    from invgen_stylegan2.checkpoints import file_sha256, load_checkpoint
+    from invgen_stylegan2.checkpoints.loading import file_sha256, load_checkpoint
     from invgen_stylegan2.generator import StyleGAN2Generator
 
     if name == EMBEDDED:
@@ -74,7 +74,7 @@ def load_named(name: str, noise: str = "none", modconv: str = "auto"):  # noqa: 
 
 def check_model_file(name: str, path: Path) -> None:
     """What ``invgen weights add NAME FILE`` checks: a StyleGAN2 checkpoint (read safely) of the model's size."""
-    from invgen_stylegan2.checkpoints import load_checkpoint
+    from invgen_stylegan2.checkpoints.loading import load_checkpoint
 
     _check_shape(name, load_checkpoint(path))
 

@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from invgen.plugin import fast_paths
-from invgen_stylegan2 import fast_ops
-from invgen_stylegan2.ops import LRELU_GAIN, bias_act, conv2d_down2, conv2d_up2, setup_filter, upsample2d
+from invgen_stylegan2.fast import ops as fast_ops
+from invgen_stylegan2.network.ops import LRELU_GAIN, bias_act, conv2d_down2, conv2d_up2, setup_filter, upsample2d
 
 NOISE_MODES = ("none", "const", "random")
 

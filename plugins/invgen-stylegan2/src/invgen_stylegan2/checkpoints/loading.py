@@ -3,7 +3,7 @@
 Formats, told apart by their first bytes:
 
 * ``nvidia-pickle``: stylegan2-ada-pytorch / stylegan3 ``.pkl`` (a dict with ``G_ema``), read
-  with :mod:`invgen_stylegan2.safe_pickle` (no stored code runs);
+  with :mod:`invgen_stylegan2.checkpoints.safe_pickle` (no stored code runs);
 * ``rosinality``: stylegan2-pytorch ``.pt`` (``g_ema`` state dict, optional ``latent_avg``),
   read with ``torch.load(weights_only=True)`` and renamed;
 * ``safetensors``: ours, weights plus the network config as JSON in the metadata.
@@ -25,8 +25,8 @@ import torch
 from torch import Tensor
 
 from invgen.plugin import UserError
-from invgen_stylegan2.networks import StyleGAN2Network
-from invgen_stylegan2.safe_pickle import EasyDictStub, PersistentStub, UnsafePickleError, safe_load
+from invgen_stylegan2.network.networks import StyleGAN2Network
+from invgen_stylegan2.checkpoints.safe_pickle import EasyDictStub, PersistentStub, UnsafePickleError, safe_load
 
 FORMAT_TAG = "invgen-stylegan2"
 _LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from invgen_stylegan2.generator import StyleGAN2Generator
-from invgen_stylegan2.networks import StyleGAN2Network
+from invgen_stylegan2.network.networks import StyleGAN2Network
 
 FFHQ_SYNTHESIS = {"channel_base": 32768, "channel_max": 512}  # config-f, as in the released checkpoints
 

@@ -1,6 +1,6 @@
 """The plugin's C kernels (``csrc/*.c``), compiled on first use by the machine's C compiler and kept.
 
-Winograd's tile transforms (:mod:`invgen_stylegan2.winograd`) are single passes over memory,
+Winograd's tile transforms (:mod:`invgen_stylegan2.fast.winograd`) are single passes over memory,
 which PyTorch can only express as a gather plus small batched products, three to four times
 slower; in C each is one pass. A library is built with ``cc -O3 -march=native -fopenmp`` into
 ``$INVGEN_HOME/native`` (:func:`invgen.plugin.data_home`), named by a hash of its source, the
