@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chromium for the browser test of `invgen serve` (tests/serve/test_page.py): Debian's package, installed
+# Chromium for the browser test of `invgen serve` (tests/system/test_page.py): Debian's package, installed
 # when missing and this is root with apt-get; otherwise the test is skipped with its reason. Never fails.
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     exit 0

@@ -131,11 +131,53 @@ def _plugin_api() -> list[str]:
     return invgen.plugin.__all__
 
 
-def test_every_name_of_the_plugin_api_resolves():
+PLUGIN_API = ["Convolution", "ForwardModel", "Generator", "IMAGE_SUFFIXES", "Identity", "InputError", "LatentStats",
+              "Loss", "OutputExists", "Param", "Prior", "Shape", "SpecError", "SpeedNotes", "UsageError", "UserError",
+              "WeightsError", "build_generator", "data_home", "fast_paths", "grid_png", "hookimpl", "kept_memory",
+              "load_array", "load_image", "plain_paths", "png_bytes", "quote_value", "reported_errors",
+              "resolve_device", "resolve_weights", "save_image", "write_atomic"]
+
+
+def test_every_name_of_the_plugin_api_resolves_and_the_api_changes_only_on_purpose():
     import invgen.plugin
 
+    assert sorted(invgen.plugin.__all__) == sorted(PLUGIN_API)
     for name in invgen.plugin.__all__:
         assert getattr(invgen.plugin, name) is not None, name
+
+
+PLUGIN_PACKAGES = {path.name for path in ROOT.glob("plugins/*/src/*") if (path / "__init__.py").is_file()}
+
+
+def test_the_cores_tests_use_only_the_core_the_toy_and_the_fake_plugin():
+    """Outside tests/system (the product as a user runs it), no core test imports a plugin or runs a
+    plugin's generator: the plugins' own tests cover their parts."""
+    assert {"invgen_stylegan2", "invgen_losses", "invgen_kornia", "invgen_mri"} <= PLUGIN_PACKAGES
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "system" in path.relative_to(ROOT / "tests").parts or path.name == "test_layering.py":
+            continue
+        imports = {t.split(".")[0] for t in imported_modules(path)}
+        generators = {text for text in _code_strings(path) if text.startswith("stylegan2")}
+        if imports & PLUGIN_PACKAGES or generators:
+            offenders.append(f"{path.relative_to(ROOT)}: {sorted(imports & PLUGIN_PACKAGES | generators)}")
+    assert not offenders, offenders
+
+
+def test_every_core_module_is_named_in_contributings_map():
+    """CONTRIBUTING.md's layout block names each module of the core under its wing."""
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    block = text[text.index("invgen/               the core"):text.index("plugins/invgen-stylegan2")]
+    named, wing = set(), ""
+    for line in block.splitlines():
+        indent = len(line) - len(line.lstrip())
+        words = [word.strip(",():") for word in line.split()]
+        if indent == 2:  # a wing ("run/  ...") or a top-level module
+            wing = words[0].rstrip("/") if words[0].endswith("/") else ""
+        named.update(f"{wing}/{word}" if wing else word for word in words if word.endswith(".py"))
+    modules = {str(path.relative_to(CORE)) for path in CORE.rglob("*.py")
+               if path.name != "__init__.py" or path.parent == CORE}
+    assert sorted(modules - named) == []
 
 
 GENERIC_WORDS = {"mask"}  # the core's own word for known pixels (ForwardModel.mask), also a plugin's model name

@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Sequence
 
 import torch

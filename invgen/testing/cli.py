@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -33,3 +35,17 @@ def invoke(*args: Any) -> Result:
         except SystemExit as stop:  # a command may exit by itself
             code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def check_refused(args: tuple | list, code: int, pattern: str, output: Path | None = None) -> Result:
+    """The bad-input contract: ``invgen ARGS`` exits with ``code`` and says one line on stderr that starts
+    ``invgen: error:`` and matches ``pattern``, with no traceback; ``output`` must not exist afterwards."""
+    result = invoke(*args)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == code, result.output
+    assert len(lines) == 1 and lines[0].startswith("invgen: error: "), result.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+    assert "Traceback" not in result.output
+    if output is not None:
+        assert not output.exists(), f"partial output left in {output}"
+    return result

@@ -187,7 +187,7 @@ def test_a_pickle_whose_frame_length_asks_for_terabytes_is_refused(tmp_path):
     write_nvidia_pickle(network, config, tmp_path / "g.pkl")
     data = bytearray((tmp_path / "g.pkl").read_bytes())
     assert data[2] == pickle.FRAME[0]  # protocol 4: an 8-byte frame length follows
-    data[7] = 6  # found by tests/robustness/test_fuzz.py: a frame of ~25 TB
+    data[7] = 6  # found by the fuzzer (tests/robustness/test_fuzz_checkpoints.py): a frame of ~25 TB
     (tmp_path / "g.pkl").write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="corrupt pickle \\(a length inside it is impossibly large\\)"):
         load_checkpoint(tmp_path / "g.pkl")

@@ -88,3 +88,26 @@ def test_ablation_ladder_reuses_the_methods_it_shares(tmp_path, monkeypatch, lpi
     record = json.loads((out / "results.json").read_text())
     assert [row["to"] for row in record["changes"]] == list(steps)[1:]
     assert "| sr4 | 3 W+ |" in (out / "changes.md").read_text()
+
+
+def test_a_face_given_to_the_digit_model_is_flagged_and_a_digit_is_not(tmp_path, monkeypatch):
+    """The domain check on real images: an LFW face (scikit-image) and a held-out digit, at x4 super-resolution."""
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    from invgen.testing.cli import invoke
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    face = data.lfw_subset()[0]  # 25x25 grey in [0, 1]
+    Image.fromarray((np.asarray(face) * 255).astype(np.uint8)).resize((32, 32)).save(tmp_path / "face.png")
+    digit = registry().examples["mnist-digit3"].path
+    reports = {}
+    for name, path in (("face", tmp_path / "face.png"), ("digit", digit)):
+        result = invoke("run", "-g", "stylegan2-mnist32", "-f", "downsample:factor=4", "-i", path, "--simulate",
+                        "--steps", "100", "-o", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        reports[name] = json.loads((tmp_path / name / "run.json").read_text())
+    assert reports["face"]["domain"]["out_of_domain"] is True
+    assert any("out of the generator's domain" in w for w in reports["face"]["warnings"])
+    assert reports["digit"]["domain"]["out_of_domain"] is False and "warnings" not in reports["digit"]

@@ -3,7 +3,6 @@ starts ``invgen: error:`` and says what is wrong, no traceback, and no output le
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from PIL import Image
 
 from invgen.registry import manager as plugins
-from invgen.testing.cli import Result, invoke
+from invgen.testing.cli import check_refused
 
 REPO = Path(__file__).resolve().parents[2]
 DIGIT = REPO / "examples" / "holdout_1950_digit3.png"  # a 32x32 grey held-out digit
@@ -36,19 +35,6 @@ def refused():
 def run() -> list[str]:
     """``invgen run`` on the embedded generator, 2 steps on the CPU (the start of most cases)."""
     return list(RUN)
-
-
-def check_refused(args: tuple | list, code: int, pattern: str, output: Path | None = None) -> Result:
-    """Run ``invgen ARGS`` and check the contract; ``output`` must not exist afterwards."""
-    result = invoke(*args)
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == code, result.output
-    assert len(lines) == 1 and lines[0].startswith("invgen: error: "), result.stderr
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Traceback" not in result.output
-    if output is not None:
-        assert not output.exists(), f"partial output left in {output}"
-    return result
 
 
 class _Files(dict):

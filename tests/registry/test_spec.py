@@ -20,7 +20,7 @@ from invgen.registry.spec import ParsedSpec, SpecError, format_spec, parse_spec,
         ('kernel:path="my file, v2.npy"', ParsedSpec("kernel", {"path": "my file, v2.npy"})),
         ("kernel:path='a\\'b'", ParsedSpec("kernel", {"path": "a'b"})),
         ("kernel:path=C:/data/k.npy", ParsedSpec("kernel", {"path": "C:/data/k.npy"})),
-        ("stylegan2:weights=/x/y.pkl,noise=none", ParsedSpec("stylegan2", {"weights": "/x/y.pkl", "noise": "none"})),
+        ("mygan:weights=/x/y.pkl,noise=none", ParsedSpec("mygan", {"weights": "/x/y.pkl", "noise": "none"})),
     ],
 )
 def test_parse(text, expected):

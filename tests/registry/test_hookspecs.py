@@ -235,7 +235,7 @@ HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("register_"))
 
 
 def test_every_hook_is_documented():
-    doc = (Path(__file__).parents[1] / "docs" / "hooks.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "hooks.md").read_text()
     assert HOOKS and [name for name in HOOKS if f"## `{name}(" not in doc] == []
 
 
