@@ -57,3 +57,16 @@ def installed_fakes(tmp_path):
     (site / "invgen_test_fakes.py").write_text(Path(__file__).with_name("fakes.py").read_text())
     path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path}
+
+
+@pytest.fixture
+def toy_problem(fake_manager, test_device):
+    """Two clean toy images and the problem of their blurred observation (through the Python API)."""
+    import torch
+
+    import invgen
+
+    generator = invgen.generator("toy:size=16,layers=2")
+    clean = generator(generator.map(torch.randn(2, generator.z_dim, generator=torch.Generator().manual_seed(3))))
+    return clean, invgen.build_problem(clean, generator, "test-blur:sigma=1", losses=["test-sse"], simulate=True,
+                                       device=test_device)

@@ -14,7 +14,8 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from invgen.problem.components import build_forward, build_generator, build_metrics, metric_columns
+from invgen.problem.components import build_generator, build_metrics, metric_columns
+from invgen.problem.observation import build_chain
 from invgen.solvers.consistency import check_applies, check_mode
 from invgen.errors import InputError, OutputExists, UsageError
 from invgen.evaluation import report
@@ -23,7 +24,6 @@ from invgen.evaluation.changes import paired_changes
 from invgen.evaluation.methods import method_identity
 from invgen.evaluation.parts import load_part, part_key, save_part
 from invgen.evaluation.trials import (Budget, MethodOutcome, baseline_applies, observations, run_baseline, run_generator_method)
-from invgen.problem.chain import chain
 from invgen.io.images import IMAGE_SUFFIXES, load_image
 from invgen.problem.metrics import COVERAGE_COLUMNS, Column
 from invgen.registry.manager import registry
@@ -109,7 +109,7 @@ def run_experiment(experiment: Experiment, output: Path, command: str = "", resu
     shape = tuple(clean.shape[1:])
     if experiment.methods:  # a post-step some task's chain does not allow: refuse before any task is run
         for task in experiment.tasks:
-            check_applies(chain(build_forward(task.chain_for(0))), shape, experiment.budget.consistency)
+            check_applies(build_chain(task.chain_for(0)), shape, experiment.budget.consistency)
     for task in experiment.tasks:
         observed, groups = observations(task, clean, experiment.budget.seed)
         for name in experiment.baselines:

@@ -12,9 +12,8 @@ from torch import Tensor
 
 from invgen.evaluation import baselines
 from invgen.evaluation.calibration import coverage_scores
-from invgen.problem.components import build_forward
+from invgen.problem.observation import build_chain
 from invgen.evaluation.methods import generator_values
-from invgen.problem.chain import chain
 from invgen.problem.metrics import MetricFunction, all_metrics
 from invgen.registry.manager import registry
 from invgen.problem.build import build_setup
@@ -91,7 +90,7 @@ def observations(task: Task, clean: Tensor, seed: int) -> tuple[Tensor, dict[int
         groups.setdefault(task.group_of(index), []).append(index)
     parts = {}
     for group, indices in groups.items():
-        model = chain(build_forward(task.chain_for(indices[0])))
+        model = build_chain(task.chain_for(indices[0]))
         parts[group] = model.simulate(clean[indices], seed=seed + group)
     first = parts[next(iter(parts))]
     observed = torch.empty(len(clean), *first.shape[1:])
@@ -112,10 +111,10 @@ def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean:
     covered: dict[str, list[float]] = {}
     started = time.perf_counter()
     for indices in groups.values():
+        model = build_chain(task.chain_for(indices[0]))  # one chain per mask group, built once
         for start in range(0, len(indices), budget.batch):
             chunk = indices[start:start + budget.batch]
-            result = solve(setup.pose(observed[chunk], task.chain_for(chunk[0])), settings,
-                           consistency=budget.consistency)
+            result = solve(setup.pose(observed[chunk], model), settings, consistency=budget.consistency)
             if result.interrupted:  # a truncated solve is no result: stop before it is saved as a finished part
                 raise KeyboardInterrupt
             reconstructions[chunk] = result.image.clamp(-1, 1)
@@ -132,7 +131,7 @@ def run_generator_method(generator_spec: str, chosen: Method, task: Task, clean:
 
 
 def baseline_applies(name: str, task: Task, shape: tuple[int, ...]) -> bool:
-    return baselines.applies(name, chain(build_forward(task.chain_for(0))), shape)
+    return baselines.applies(name, build_chain(task.chain_for(0)), shape)
 
 
 def run_baseline(name: str, task: Task, clean: Tensor, observed: Tensor, groups: dict[int, list[int]],
@@ -142,7 +141,7 @@ def run_baseline(name: str, task: Task, clean: Tensor, observed: Tensor, groups:
     reconstructions = torch.empty_like(clean)
     started = time.perf_counter()
     for indices in groups.values():
-        model = chain(build_forward(task.chain_for(indices[0])))
+        model = build_chain(task.chain_for(indices[0]))
         reconstructions[indices] = baselines.restore(name, observed[indices], model, shape)
         on_batch(len(indices))
     return _outcome(task, name, reconstructions, clean, (time.perf_counter() - started) / len(clean), metrics)

@@ -1,4 +1,5 @@
-"""What plugins register for evaluations and comparisons: tasks, methods, ablations, baselines, metrics.
+"""The registry table's entries that are not components: presets (the objective's terms by name), and what
+plugins register for evaluations and comparisons: tasks, methods, ablations, baselines, metrics.
 
 Frozen, torch-free records; the :class:`~invgen.registry.table.Registry` holds them by name. Factories
 are callables or lazy ``"module:attr"`` strings, imported only when used.

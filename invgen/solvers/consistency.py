@@ -1,5 +1,6 @@
-"""Consistency with the observation: how well f(reconstruction) explains y, and two post-steps that make a
-reconstruction agree with it (``--consistency``), the generator's own output kept beside.
+"""Consistency with the observation: two post-steps that make a reconstruction agree with it
+(``--consistency``), the generator's own output kept beside (how well f(x) explains y is
+:func:`invgen.problem.metrics.fit_db`).
 
 ``paste`` (masks): the known pixels are the observation's, exactly; the unknown pixels next to them are
 shifted by the nearby residual, fading out over a few pixels, so the seam does not show. ``project``

@@ -8,7 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,16 @@ def check_refused(args: tuple | list, code: int, pattern: str, output: Path | No
     if output is not None:
         assert not output.exists(), f"partial output left in {output}"
     return result
+
+
+@contextlib.contextmanager
+def installed_plugins() -> Iterator[None]:
+    """The plugins a user has installed, freshly loaded (and the manager reset afterwards): for tests that run
+    the product as a user runs it."""
+    from invgen.registry import manager
+
+    manager.set_manager(manager.new_manager())
+    try:
+        yield
+    finally:
+        manager.set_manager(None)

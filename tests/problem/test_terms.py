@@ -1,6 +1,9 @@
 """Terms and the objective's identity: one identity for calibrations, the domain check and the evaluation."""
 
+import pytest
+
 import invgen
+from invgen.errors import SpecError
 from invgen.evaluation.methods import method_identity
 from invgen.problem.terms import objective_identity, preset_for, select_terms
 from invgen.registry.records import Method
@@ -28,3 +31,18 @@ def test_preset_for_asks_the_built_chain_not_the_specs(fake_manager):
     model = invgen.forward_model(["test-blur"])
     assert preset_for(model, "given", None, None) == "given"
     assert preset_for(model, None, None, None) is None
+
+
+def test_terms_merge_a_preset_with_explicit_terms(fake_manager):
+    terms = invgen.select_terms("test-preset", priors=["test-norm:weight=0.5"])
+    assert terms == invgen.Terms(("test-sse",), ("test-norm:weight=0.5",), False, "test-preset")
+    assert invgen.select_terms(None, ["test-sse"]) == invgen.Terms(("test-sse",))
+
+
+def test_the_default_objective_is_the_preset_a_plugin_declares(fake_manager):
+    with pytest.raises(SpecError, match="no installed plugin provides a default map preset"):
+        invgen.select_terms(None)
+    fake_manager.registry.add_preset("fake-default", ["test-sse"], default_for=("map",), plugin="fakes")
+    assert invgen.select_terms(None).preset == "fake-default"
+    with pytest.raises(SpecError, match="default vi preset"):
+        invgen.select_terms(None, method="vi")

@@ -18,6 +18,7 @@ def test_a_one_batch_run_parses_each_forward_spec_once_and_builds_its_chain_once
     import torch
 
     fake_manager.registry.add_preset("counted-default", ["test-sse"], default_for=("map",))  # no preset given
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))  # the domain check's reference fits: measured
     for index in range(3):
         save_image(tmp_path / "in" / f"clean{index}.png", torch.rand(1, 16, 16) * 2 - 1)
     parses: Counter[str] = Counter()

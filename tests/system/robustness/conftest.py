@@ -9,20 +9,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from invgen.registry import manager as plugins
-from invgen.testing.cli import check_refused
+from invgen.testing.cli import check_refused, installed_plugins
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DIGIT = REPO / "examples" / "holdout_1950_digit3.png"  # a 32x32 grey held-out digit
 RUN = ("run", "-g", "stylegan2-mnist32", "--steps", "2", "--device", "cpu")
 
 
 @pytest.fixture(autouse=True)
-def installed_plugins():
+def fresh_plugins():
     """The plugins a user has (the in-repo ones, installed by make), freshly loaded for each case."""
-    plugins.set_manager(plugins.new_manager())
-    yield
-    plugins.set_manager(None)
+    with installed_plugins():
+        yield
 
 
 @pytest.fixture

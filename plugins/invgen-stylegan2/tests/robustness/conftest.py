@@ -7,23 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from invgen.registry import manager as plugins
-from invgen.testing.cli import check_refused
+from invgen.testing.cli import installed_plugins
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "invgen_stylegan2" / "examples"
 
 
 @pytest.fixture(autouse=True)
-def installed_plugins():
+def fresh_plugins():
     """The plugins a user has, freshly loaded for each case."""
-    plugins.set_manager(plugins.new_manager())
-    yield
-    plugins.set_manager(None)
-
-
-@pytest.fixture
-def refused():
-    return check_refused
+    with installed_plugins():
+        yield
 
 
 @pytest.fixture

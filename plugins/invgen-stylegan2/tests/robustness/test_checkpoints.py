@@ -7,6 +7,7 @@ import pickle
 import pytest
 import torch
 
+from invgen.testing.cli import check_refused
 from invgen_stylegan2.checkpoints.loading import save_safetensors
 from invgen_stylegan2.testing import make_network, write_nvidia_pickle
 
@@ -73,17 +74,17 @@ CASES = [  # (kind, suffix, message)
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("kind, suffix, message", CASES, ids=[case[0] for case in CASES])
-def test_hostile_and_broken_checkpoints(digit, tmp_path, run, refused, kind, suffix, message):
+def test_hostile_and_broken_checkpoints(digit, tmp_path, run, kind, suffix, message):
     marker = tmp_path / "pwned"
     path = tmp_path / f"weights{suffix}"
     _write(kind, path, marker)
     args = list(run)
     args[args.index("-g") + 1] = f"stylegan2:weights={path}"
-    refused([*args, "-i", digit, "-o", tmp_path / "out"], 1, message, tmp_path / "out")
+    check_refused([*args, "-i", digit, "-o", tmp_path / "out"], 1, message, tmp_path / "out")
     assert not marker.exists(), "nothing in a checkpoint may run"
 
 
-def test_a_checkpoint_path_that_is_a_folder(digit, tmp_path, run, refused):
+def test_a_checkpoint_path_that_is_a_folder(digit, tmp_path, run):
     args = list(run)
     args[args.index("-g") + 1] = f"stylegan2:weights={tmp_path}"
-    refused([*args, "-i", digit, "-o", tmp_path / "out"], 1, r"test_a_checkpoint_path_that_is0: no such file")
+    check_refused([*args, "-i", digit, "-o", tmp_path / "out"], 1, r"test_a_checkpoint_path_that_is0: no such file")
