@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PLUGINS := $(sort $(wildcard plugins/*))
+PLUGINS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml)))
 STAMP := $(VENV)/.installed-stamp
 INSTALL_TARGETS := -e '.[test]' $(foreach plugin,$(PLUGINS),-e '$(plugin)[test]')
 

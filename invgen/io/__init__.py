@@ -1,5 +1,5 @@
 """Files in and out: pictures, DICOM and NIfTI, atomic writes, tagged JSON files and the ``$INVGEN_HOME``
-folders. It imports only :mod:`invgen.errors` and :mod:`invgen.runtime`; ``from invgen.io import load_image``
+folders. It imports only :mod:`invgen.errors`; ``from invgen.io import load_image``
 is the public way to read an image (re-exported lazily, so that importing this wing needs no torch)."""
 
 from __future__ import annotations
