@@ -17,6 +17,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
+from invgen.errors import UsageError
+from invgen.problem.arguments import problem_arguments
 from invgen.problem.components import ForwardSpec
 from invgen.problem.interfaces import Generator, Loss, Prior
 from invgen.problem.build import build_problem
@@ -53,6 +55,7 @@ def reconstruct(
     ``consistency="paste"`` or ``"project"`` makes the result agree with the observation afterwards
     (:mod:`invgen.solvers.consistency`; ``raw_image`` keeps G(w)).
     """
+    problem_arguments(generator, forward, losses, priors, preset, device)
     settings = MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, ground_truth=ground_truth)
     return solve(problem, settings, init=init, callback=callback, consistency=consistency)  # type: ignore
@@ -78,6 +81,9 @@ def sample_posterior(
     a Gaussian pixel likelihood and a Gaussian prior, so that the ELBO's balance of fit and spread
     means something.
     """
+    problem_arguments(generator, forward, losses, priors, preset, device)
+    if not isinstance(settings, VISettings):
+        raise UsageError(f"settings must be VISettings (sample_posterior is VI), not {type(settings).__name__}")
     settings = settings if samples is None else replace(settings, samples=samples)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, method="vi",
                             ground_truth=ground_truth)

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
+from invgen.problem.arguments import problem_arguments
 from invgen.problem.chain import Chain
 from invgen.problem.components import ForwardSpec, build_generator, build_loss, build_prior
 from invgen.problem.interfaces import Generator, Loss, Prior
@@ -115,6 +116,7 @@ def build_problem(
     """Check every spec, build every component, read or simulate the observation, check all shapes, and
     put it all on ``device``: the chain is built once (and asked for its default preset), then
     :func:`build_setup` and :meth:`Setup.pose`."""
+    problem_arguments(generator, forward, losses, priors, preset, device)
     model = build_chain(forward)
     preset = preset_for(model, preset, losses, priors, method, generator)
     setup = build_setup(generator, losses, priors, preset, device, method)

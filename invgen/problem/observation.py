@@ -53,6 +53,8 @@ def observe(observed: Tensor | str | Path, generator: Generator, forward: Chain,
         ground_truth, values = values, forward.cpu().simulate(values, seed)
     check_observation(values, generator, forward)
     if ground_truth is not None:
+        if not isinstance(ground_truth, Tensor):
+            raise InputError(f"ground_truth must be a tensor of clean images [B, C, H, W], not {type(ground_truth).__name__}")
         check_clean(ground_truth, generator, "ground_truth", len(values))
         ground_truth = ground_truth.cpu()
     return Observation(values, ground_truth)
@@ -69,7 +71,13 @@ def as_batch(observed: Tensor | str | Path, channels: int) -> Tensor:
         observed = observed.unsqueeze(0)
     if observed.dim() != 4:
         raise InputError(f"an observation must be [C, H, W] or [B, C, H, W], got shape {tuple(observed.shape)}")
-    if not (observed.is_floating_point() or observed.is_complex()):
+    if observed.is_complex():
+        raise InputError(f"an observation tensor of {observed.dtype} is complex; invgen takes real channels: pass "
+                         "torch.view_as_real(y).movedim(-1, 2).flatten(1, 2) (real and imaginary parts as channel "
+                         "pairs, as a complex .npy file is read)")
+    if len(observed) == 0:
+        raise InputError("the observation batch is empty (0 images); give at least one")
+    if not observed.is_floating_point():
         raise InputError(f"an observation tensor of {observed.dtype} looks like 0..255 pixels; invgen takes float "
                          "images in [-1, 1]: pass x.float() / 127.5 - 1")
     if not bool(torch.isfinite(observed).all()):

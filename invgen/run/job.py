@@ -20,6 +20,7 @@ from invgen.problem.terms import objective_identity
 from invgen.evaluation.calibration import resolve_calibration
 from invgen.errors import UsageError
 from invgen.problem.interfaces import Generator, Loss, Prior
+from invgen.problem.arguments import problem_arguments
 from invgen.problem.build import Setup, build_setup
 from invgen.problem.chain import Chain
 from invgen.problem.observation import build_chain
@@ -27,6 +28,9 @@ from invgen.problem.terms import check_terms, preset_for
 from invgen.runtime.device import resolve_device
 from invgen.solvers.map import MAPSettings
 from invgen.solvers.vi import VISettings
+
+
+PREPARE_CHOICES = {"losses", "priors", "preset", "resume", "overwrite", "shard", "device", "tf32", "options"}
 
 
 @dataclass
@@ -64,6 +68,12 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
             device: str | torch.device = "auto", tf32: bool = False) -> Job:
     """Check everything cheap first (specs, the forward chain, built once here, inputs, existing results), then
     build the generator and terms."""
+    if not isinstance(settings, (MAPSettings, VISettings)):
+        raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
+    for name, value in (("input", input), ("output", output)):
+        if not isinstance(value, (str, Path)):
+            raise UsageError(f"{name} must be a path (str or pathlib.Path), not {type(value).__name__}")
+    problem_arguments(generator, list(options.forward), losses, priors, preset, device)
     method = "vi" if isinstance(settings, VISettings) else "map"
     forward = build_chain(list(options.forward))
     preset = preset_for(forward, preset, losses, priors, method, generator)
@@ -107,7 +117,17 @@ def reconstruct_many(input: str | Path, output: str | Path, generator: str | Gen
     into one folder per input (see the user guide). ``choices`` are :func:`prepare`'s keywords (losses, priors,
     preset, resume, overwrite, shard, device, tf32) and ``options=RunOptions(...)`` for simulate, seed, batch and
     geometry. Returns the outcome (rows, failures, interruption) and whether the index was merged."""
+    if isinstance(forward, str) or not isinstance(forward, (list, tuple)) or not all(
+            isinstance(spec, str) for spec in forward):
+        raise UsageError(f"forward must be a list of spec strings, not {forward!r}: e.g. forward=[{forward!r}]"
+                         if isinstance(forward, str) else f"forward must be a list of spec strings, not {forward!r}")
+    unknown = sorted(set(choices) - PREPARE_CHOICES)
+    if unknown:
+        raise UsageError(f"reconstruct_many got unknown keyword {unknown[0]!r}: it takes "
+                         f"{', '.join(sorted(PREPARE_CHOICES))}")
     options = choices.pop("options", None) or RunOptions(tuple(forward))
+    if not isinstance(options, RunOptions):
+        raise UsageError(f"options must be a RunOptions, not {type(options).__name__}")
     job = prepare(input, output, generator, options, settings, **choices)  # type: ignore[arg-type]
     outcome = job.run(events)
     return outcome, job.merge()

@@ -17,7 +17,9 @@ from torch import Tensor
 from invgen.problem.objective import Objective
 from invgen.errors import NonFiniteObjective
 from invgen.runtime.precision import check_precision
-from invgen.errors import SpecError
+from invgen.problem.arguments import choice, flag, real_number, whole_number
+
+MAX_STARTS = 64
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,15 @@ class MAPSettings:
     starts: int = 1
 
     def __post_init__(self) -> None:
+        whole_number("steps", self.steps, 1)
+        real_number("lr", self.lr, positive=True)
+        choice("schedule", self.schedule, ("constant", "cosine"))
+        whole_number("warmup", self.warmup, 0)
+        whole_number("seed", self.seed, 0)
+        flag("tie_layers", self.tie_layers)
+        real_number("init_noise", self.init_noise, minimum=0.0)
         check_precision(self.precision)
-        if self.steps < 1:
-            raise SpecError(f"steps must be >= 1, not {self.steps}")
-        if not self.lr > 0:
-            raise SpecError(f"lr must be > 0, not {self.lr}")
-        if self.schedule not in ("constant", "cosine"):
-            raise SpecError(f"schedule must be constant or cosine, not {self.schedule!r}")
-        if self.warmup < 0:
-            raise SpecError(f"warmup must be >= 0, not {self.warmup}")
-        if not 1 <= self.starts <= 64:
-            raise SpecError(f"starts must be from 1 to 64, not {self.starts}")
+        whole_number("starts", self.starts, 1, MAX_STARTS)
 
     def lr_at(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based)."""

@@ -20,12 +20,13 @@ from torch import Tensor
 from invgen.problem.objective import Objective
 from invgen.runtime.precision import check_precision
 from invgen.solvers.basis import check_cost, data_aligned_basis
-from invgen.solvers.map import MAPResult, MAPSettings, Progress, check_finite, solve_map
-from invgen.errors import SpecError
+from invgen.problem.arguments import choice, flag, real_number, whole_number
+from invgen.solvers.map import MAX_STARTS, MAPResult, MAPSettings, Progress, check_finite, solve_map
 
 
 BASES = ("latent", "data")
 DEFAULT_STD_LR = {"latent": 0.1, "data": 0.5}
+MAX_SAMPLES = 1024  # samples drawn (and written as pictures) per observation
 
 
 @dataclass(frozen=True)
@@ -63,19 +64,22 @@ class VISettings:
     starts: int = 1
 
     def __post_init__(self) -> None:
+        whole_number("steps", self.steps, 1)
+        real_number("lr", self.lr, positive=True)
+        whole_number("samples_per_step", self.samples_per_step, 1, MAX_SAMPLES)
+        real_number("init_std", self.init_std, positive=True)
+        flag("warm_start", self.warm_start)
+        whole_number("map_steps", self.map_steps, 1)
+        real_number("map_lr", self.map_lr, positive=True)
+        whole_number("seed", self.seed, 0)
+        flag("entropy", self.entropy)
         check_precision(self.precision)
-        if self.samples < 1:
-            raise SpecError(f"samples must be >= 1, not {self.samples}")
-        if not 1 <= self.starts <= 64:
-            raise SpecError(f"starts must be from 1 to 64, not {self.starts}")
-        if self.basis not in BASES:
-            raise SpecError(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
+        choice("basis", self.basis, BASES)
+        whole_number("samples", self.samples, 1, MAX_SAMPLES)
+        whole_number("starts", self.starts, 1, MAX_STARTS)
         if self.std_lr is None:
             object.__setattr__(self, "std_lr", DEFAULT_STD_LR[self.basis])
-        if self.steps < 1 or self.samples_per_step < 1 or self.map_steps < 1:
-            raise SpecError("steps, samples per step and MAP steps must be >= 1")
-        if not (self.lr > 0 and self.std_lr > 0 and self.init_std > 0 and self.map_lr > 0):
-            raise SpecError("learning rates and init_std must be > 0")
+        real_number("std_lr", self.std_lr, positive=True)
 
 
 @dataclass

@@ -76,7 +76,7 @@ def test_systematic_assignment_is_within_one_of_the_expected_count_and_unbiased(
 
 
 def test_settings_refuse_bad_starts():
-    with pytest.raises(SpecError, match="starts must be from 1 to 64, not 65"):
+    with pytest.raises(SpecError, match="starts must be a whole number from 1 to 64, not 65"):
         VISettings(starts=65)
 
 

@@ -15,5 +15,5 @@ def test_solve_refuses_what_it_cannot_run(toy_problem):
         invgen.solve(problem, {"steps": 3})
     with pytest.raises(UsageError, match="init is for MAP"):
         invgen.solve(problem, invgen.VISettings(), init=torch.zeros(2, 2, 8))
-    with pytest.raises(SpecError, match="samples must be >= 1"):
+    with pytest.raises(SpecError, match="samples must be a whole number from 1 to 1024, not 0"):
         replace(invgen.VISettings(), samples=0)

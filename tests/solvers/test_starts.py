@@ -83,7 +83,7 @@ def test_one_start_is_the_plain_solve(fake_manager):
 
 
 def test_bad_starts_are_refused(fake_manager):
-    with pytest.raises(SpecError, match="starts must be from 1 to 64, not 0"):
+    with pytest.raises(SpecError, match="starts must be a whole number from 1 to 64, not 0"):
         invgen.MAPSettings(starts=0)
     problem = _problem(batch=1)
     with pytest.raises(UsageError, match="init and starts > 1 exclude each other"):

@@ -33,9 +33,9 @@ CASES = [  # (keyword changes of invgen.reconstruct, message)
     ({"forward": "downsample:factor=3"}, r"cannot take 1x32x32 images: factor 3 does not divide"),
     ({"preset": "fastest"}, r"unknown preset 'fastest'"),
     ({"losses": ["pixel:sigma=0"]}, r"pixel: sigma=0 is invalid"),
-    ({"steps": 0}, r"steps must be >= 1, not 0"),
-    ({"lr": math.nan}, r"lr must be > 0, not nan"),
-    ({"schedule": "linear"}, r"schedule must be constant or cosine, not 'linear'"),
+    ({"steps": 0}, r"steps must be a whole number >= 1, not 0"),
+    ({"lr": math.nan}, r"lr must be a number > 0, not nan"),
+    ({"schedule": "linear"}, r"schedule must be one of constant, cosine, not 'linear'"),
     ({"precision": "fp8"}, r"precision must be one of fp32, bf16, not 'fp8'"),
     ({"device": "tpu"}, r"unknown device 'tpu': use auto, cpu, cuda or cuda:N"),
     ({"init": torch.zeros(1, 3, 7)}, r"init must be latents of shape \[1, 8, 128\] \(one per observation, the "
@@ -52,7 +52,7 @@ def test_reconstruct_refuses_bad_values_in_one_line(changes, message):
 
 
 def test_sample_posterior_refuses_zero_samples_before_any_compute():
-    with pytest.raises(UserError, match=r"samples must be >= 1, not 0"):
+    with pytest.raises(UserError, match=r"samples must be a whole number from 1 to 1024, not 0"):
         invgen.sample_posterior(DIGIT, "stylegan2-mnist32", samples=0)
 
 

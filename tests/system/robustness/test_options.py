@@ -16,7 +16,7 @@ RUN_OPTIONS = [  # (options added to a valid `invgen run`, message)
     (["--method", "vi", "--samples", "1"], r"'--samples': Input should be greater than or equal to 2"),
     (["--method", "vi", "--samples", "100000"], r"'--samples'"),
     (["--method", "vi", "--basis", "pca"], r"basis must be one of latent, data, not 'pca'"),
-    (["--schedule", "linear"], r"schedule must be constant or cosine, not 'linear'"),
+    (["--schedule", "linear"], r"schedule must be one of constant, cosine, not 'linear'"),
     (["--precision", "fp16"], r"precision must be one of fp32, bf16, not 'fp16'"),
     (["--device", "tpu"], r"unknown device 'tpu': use auto, cpu, cuda or cuda:N"),
     (["--device", "cuda:7"], r"no CUDA GPU is available: use --device cpu or auto"),
