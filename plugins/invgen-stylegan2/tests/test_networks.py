@@ -205,9 +205,32 @@ def test_every_path_matches_the_reference_with_its_gradient(path, batch, resolut
     assert relative(our_grad) < max(1e-4, 2 * relative(float32_grad))
 
 
+def _latents_away_from_kinks(network, batch, noise_mode, margin=1e-6):
+    """Latents whose every leaky-ReLU input (in float64, relative to its layer's largest) is at least ``margin``
+    from 0. At a kink the gradient jumps (slope 1 vs 0.2), so one pre-activation within float32 rounding of it
+    moves a whole gradient by ~1e-3 whichever way the convolution is computed: such latents test the rounding's
+    luck, not the algebra. Seeds are tried in order; the margin is the reference's, so the same on any machine."""
+    for seed in range(2, 50):
+        z = torch.randn(batch, network.z_dim, generator=torch.Generator().manual_seed(1))
+        ws = network.mapping(z) + 0.3 * torch.randn(batch, network.num_ws, network.w_dim,
+                                                    generator=torch.Generator().manual_seed(seed))
+        closest, real = [], F.leaky_relu
+
+        def recorded(x, slope=0.01):
+            closest.append((x.abs().min() / x.abs().max()).item())
+            return real(x, slope)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(F, "leaky_relu", recorded)
+            reference_synthesis(copy.deepcopy(network).double(), ws.double(), noise_mode)
+        if min(closest) > margin:
+            return ws
+    raise AssertionError(f"no latents with every pre-activation {margin} away from the kink in 48 seeds")
+
+
 @pytest.mark.parametrize("transforms", ["torch", "native"])
-@pytest.mark.parametrize("batch", [1, 3])
-@pytest.mark.parametrize(("resolution", "architecture", "noise_mode"), [(64, "skip", "const"), (32, "resnet", "none")])
+@pytest.mark.parametrize(("batch", "resolution", "architecture", "noise_mode"),  # batches of 3 at 32 px: at 64 px
+                         [(1, 64, "skip", "const"), (3, 32, "skip", "const"),  # few latents keep every one of
+                          (1, 32, "resnet", "none"), (3, 32, "resnet", "none")])  # 393k pre-activations off the kink
 def test_the_winograd_form_matches_the_reference_with_its_gradient(batch, resolution, architecture, noise_mode,
                                                                     transforms, monkeypatch):
     """As above, for a frozen network whose 3x3 convolutions all go through Winograd (the thresholds lowered to
@@ -229,9 +252,7 @@ def test_the_winograd_form_matches_the_reference_with_its_gradient(batch, resolu
     network, _ = make_network(resolution=resolution, channels=3, architecture=architecture, channel_max=32,
                               conv_clamp=256)
     network.requires_grad_(False)
-    z = torch.randn(batch, network.z_dim, generator=torch.Generator().manual_seed(1))
-    ws = network.mapping(z) + 0.3 * torch.randn(batch, network.num_ws, network.w_dim,
-                                                generator=torch.Generator().manual_seed(2))
+    ws = _latents_away_from_kinks(network, batch, noise_mode)
     exact, exact_grad = _synthesis_with_gradient(copy.deepcopy(network).double(), ws.double(), "reference", noise_mode)
     _, float32_grad = _synthesis_with_gradient(network, ws, "reference", noise_mode)
     ours, our_grad = _synthesis_with_gradient(network, ws, "winograd", noise_mode)
