@@ -10,7 +10,8 @@ Implementing components: :class:`Generator`, :class:`ForwardModel`, :class:`Loss
 interface :class:`Convolution` (deconvolution baselines find a blur kernel through it).
 Errors (each carries its CLI exit code): :class:`UserError`, :class:`UsageError`,
 :class:`SpecError`, :class:`InputError`, :class:`OutputExists`, :class:`WeightsError`.
-Files: :func:`load_image`, :func:`load_array`, :func:`save_image`, :func:`png_bytes`, :func:`grid_png`,
+Files: :func:`load_image`, :func:`load_array`, :func:`open_picture` (a picture opened after its size is checked),
+:func:`save_image`, :func:`png_bytes`, :func:`grid_png`,
 :data:`IMAGE_SUFFIXES`, :func:`write_atomic`, :func:`quote_value`; weights and caches:
 :func:`resolve_weights` (a registered weight file's local path), :func:`data_home`.
 Commands: :func:`reported_errors` (one-line errors and exit codes, as the core's commands),
@@ -46,6 +47,7 @@ _NAMES = {
     "WeightsError": "invgen.errors",
     "load_image": "invgen.io.images",
     "load_array": "invgen.io.images",
+    "open_picture": "invgen.io.images",
     "save_image": "invgen.io.images",
     "png_bytes": "invgen.io.images",
     "IMAGE_SUFFIXES": "invgen.io.images",

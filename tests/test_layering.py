@@ -134,7 +134,7 @@ def _plugin_api() -> list[str]:
 PLUGIN_API = ["Convolution", "ForwardModel", "Generator", "IMAGE_SUFFIXES", "Identity", "InputError", "LatentStats",
               "Loss", "OutputExists", "Param", "Prior", "Shape", "SpecError", "SpeedNotes", "UsageError", "UserError",
               "WeightsError", "build_generator", "data_home", "fast_paths", "grid_png", "hookimpl", "kept_memory",
-              "load_array", "load_image", "plain_paths", "png_bytes", "quote_value", "reported_errors",
+              "load_array", "load_image", "open_picture", "plain_paths", "png_bytes", "quote_value", "reported_errors",
               "resolve_device", "resolve_weights", "save_image", "write_atomic"]
 
 

@@ -30,6 +30,7 @@ def serve(
     with reported_errors():
         from invgen.errors import UsageError
 
+        upload_bytes = _size_in_bytes(max_upload)
         if not _importable("gradio"):
             raise UsageError(f"invgen serve needs gradio, which is not installed: {EXTRA}")
         if host not in LOCAL_HOSTS:
@@ -43,7 +44,7 @@ def serve(
 
             print(f"invgen serve: working folder {root} (removed when the server stops)", file=sys.stderr)
             server = Server(Workspace(root), device)
-            launch(build_page(server, generator), host, port, root, max_upload)
+            launch(build_page(server, generator), host, port, root, upload_bytes)
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
@@ -67,3 +68,22 @@ def _keep_writes_in(root: Path) -> None:
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torch"))
     tempfile.tempdir = str(root / "tmp")
     (root / "tmp").mkdir()
+
+
+SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def _size_in_bytes(text: str) -> int:
+    """``10mb``, ``512kb``, ``1gib`` or a number of bytes -> bytes; a usage error names the option otherwise."""
+    from invgen.errors import UsageError
+
+    cleaned = text.strip().lower().replace(" ", "")
+    number = cleaned.rstrip("kmgib")
+    unit = cleaned[len(number):] or "b"
+    try:
+        value = float(number) * SIZE_UNITS[unit]
+    except (KeyError, ValueError):
+        value = float("nan")
+    if not 1 <= value < 1 << 40:
+        raise UsageError(f"--max-upload {text!r}: give a size such as 10mb, 512kb or 1gb")
+    return int(value)

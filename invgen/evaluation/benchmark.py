@@ -18,7 +18,7 @@ import statistics
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -107,6 +107,15 @@ def check_plan(plan: Plan, device: torch.device) -> None:
         raise UsageError("no generator to measure: pass --generator SPEC (no plugin registers a default)")
     if plan.compile_mode not in COMPILE_MODES:
         raise UsageError(f"compile mode {plan.compile_mode!r}: use {', '.join(COMPILE_MODES)}")
+    for workload in plan.workloads:
+        if workload not in (SYNTHESIS, DEFAULT_OBJECTIVE):
+            from invgen.registry.manager import registry
+
+            try:
+                registry().preset(workload)
+            except UserError as error:
+                raise UsageError(f"workload {workload!r}: use {SYNTHESIS}, {DEFAULT_OBJECTIVE} or a preset "
+                                 f"({error})") from None
 
 
 def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measurement], None],
@@ -124,8 +133,12 @@ def measure_all(plan: Plan, device: torch.device, on_result: Callable[[Measureme
             on_notes(spec, generator.speed_notes(device) if isinstance(generator, SpeedNotes) else {})
     results: list[Measurement] = []
     limit_mb = memory_limit_mb(device) if plan.memory_limit_mb is None else plan.memory_limit_mb
+    probes: list[Measurement] = []  # one-step batch-1 measurements, so that the first batch of a kind is priced too
     for cell in plan.cells():
-        skip = _skip_reason(cell, results, plan, limit_mb)
+        if cell.batch > 1 and not _earlier_of_kind(cell, results + probes):
+            probe = replace(cell, batch=1)
+            probes.append(_measure(probe, generators[cell.generator], replace(plan, repeats=1, warmup=1), device))
+        skip = _skip_reason(cell, results + probes, plan, limit_mb)
         result = Measurement(cell, skipped=skip) if skip else _measure(cell, generators[cell.generator], plan, device)
         results.append(result)
         on_result(result)
@@ -155,22 +168,29 @@ def speedups(results: list[Measurement]) -> list[dict[str, Any]]:
     return pairs
 
 
+def _earlier_of_kind(cell: Cell, done: list[Measurement]) -> list[Measurement]:
+    """The measured cells of ``cell``'s kind (generator, workload, precision, path) with a smaller batch, by batch."""
+    def kind(c: Cell) -> tuple[str, str, str, str]:
+        return c.generator, c.workload, c.precision, c.path
+    return sorted((m for m in done if kind(m.cell) == kind(cell) and m.cell.batch < cell.batch
+                   and m.ms_per_image_step is not None), key=lambda m: m.cell.batch)
+
+
 def _skip_reason(cell: Cell, done: list[Measurement], plan: Plan, limit_mb: float) -> str:
     """Why ``cell`` is skipped, or '': the largest measured smaller batch of the same kind predicts more time than
     the budget, or more memory than ``limit_mb`` (its growth over the memory at its start, scaled by the batch)."""
-    for earlier in reversed(done):
-        same = (earlier.cell.generator, earlier.cell.workload, earlier.cell.precision, earlier.cell.path)
-        if same == (cell.generator, cell.workload, cell.precision, cell.path) and earlier.cell.batch < cell.batch \
-                and earlier.ms_per_image_step is not None:
-            predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + plan.warmup) / 1000
-            if predicted > plan.budget_s:
-                return f"would take ~{predicted:.0f} s (> --budget {plan.budget_s:g} s)"
-            if earlier.peak_memory_mb is not None and earlier.start_memory_mb is not None:
-                growth = max(earlier.peak_memory_mb - earlier.start_memory_mb, 0) * cell.batch / earlier.cell.batch
-                if earlier.start_memory_mb + growth > limit_mb:
-                    return f"would need ~{(earlier.start_memory_mb + growth) / 1024:.0f} GB ({limit_mb / 1024:.0f} GB " \
-                           f"usable here; --memory-limit GB sets it)"
-            return ""
+    measured = _earlier_of_kind(cell, done)
+    if not measured:
+        return ""
+    earlier = measured[-1]
+    predicted = earlier.ms_per_image_step * cell.batch * (plan.repeats + plan.warmup) / 1000
+    if predicted > plan.budget_s:
+        return f"would take ~{predicted:.0f} s (> --budget {plan.budget_s:g} s)"
+    if earlier.peak_memory_mb is not None and earlier.start_memory_mb is not None:
+        growth = max(earlier.peak_memory_mb - earlier.start_memory_mb, 0) * cell.batch / earlier.cell.batch
+        if earlier.start_memory_mb + growth > limit_mb:
+            return f"would need ~{(earlier.start_memory_mb + growth) / 1024:.0f} GB ({limit_mb / 1024:.0f} GB " \
+                   f"usable here; --memory-limit GB sets it)"
     return ""
 
 

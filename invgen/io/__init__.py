@@ -1,4 +1,4 @@
-"""Files in and out: pictures, DICOM and NIfTI, atomic writes, tagged JSON files and the ``$INVGEN_HOME``
+"""Files in and out: pictures, DICOM and NIfTI (within the size limits of :mod:`invgen.io.limits`), atomic writes, tagged JSON files and the ``$INVGEN_HOME``
 folders. It imports only :mod:`invgen.errors`; ``from invgen.io import load_image``
 is the public way to read an image (re-exported lazily, so that importing this wing needs no torch)."""
 

@@ -11,6 +11,9 @@ renamed into place), so a failure never leaves a partial file.
 from __future__ import annotations
 
 import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import torch
 from torch import Tensor
 
 from invgen.io.atomic import write_atomic
+from invgen.io.limits import MAX_ARRAY_VALUES, MAX_PIXELS
 from invgen.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
@@ -77,27 +81,36 @@ def _sixteen_bits(path: Path) -> bool:
         return picture.mode.startswith("I;16")
 
 
-MAX_PIXELS = 100_000_000  # a 10,000 x 10,000 picture: far beyond any generator, and 1.2 GB as float32 RGB
-
-
-def _read_picture(path: Path, channels: int | None) -> np.ndarray:
+@contextmanager
+def open_picture(path: str | Path, what: str = "image") -> Iterator[Any]:
+    """A Pillow image whose size, read from the file's header, is within :data:`MAX_PIXELS` (checked before
+    anything is decoded); any failure to open or decode it inside the block is a one-line :class:`InputError`
+    naming the file. Every picture invgen reads (images, masks, kernels, uploads) is opened through here."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as picture:
-            width, height = picture.size  # read from the header: checked before anything is decoded
+        with warnings.catch_warnings():  # Pillow's warning of a large picture: the size is checked here instead
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(path)
+        with picture:
+            width, height = picture.size
             if width * height > MAX_PIXELS:
                 raise InputError(f"{path}: {width}x{height} pixels is more than invgen reads ({MAX_PIXELS // 10**6} "
-                                 "million); shrink or crop it first")
-            picture.load()
-            if picture.mode.startswith("I;16"):  # 16-bit grayscale, common for medical images
-                return np.asarray(picture, dtype=np.float32)[:, :, None] / 65535.0
-            grey = channels == 1 or (channels is None and picture.mode in ("1", "L", "LA", "I", "F"))
-            array = np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0
+                                 f"million); shrink or crop the {what} first")
+            yield picture
     except Image.DecompressionBombError:
         raise InputError(f"{path}: too many pixels to decode safely (a decompression bomb?); shrink it first") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise InputError(f"{path}: not a readable image ({error})") from None
+        raise InputError(f"{path}: not a readable {what} ({error})") from None
+
+
+def _read_picture(path: Path, channels: int | None) -> np.ndarray:
+    with open_picture(path) as picture:
+        picture.load()
+        if picture.mode.startswith("I;16"):  # 16-bit grayscale, common for medical images
+            return np.asarray(picture, dtype=np.float32)[:, :, None] / 65535.0
+        grey = channels == 1 or (channels is None and picture.mode in ("1", "L", "LA", "I", "F"))
+        array = np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0
     return array[:, :, None] if array.ndim == 2 else array
 
 
@@ -108,10 +121,7 @@ def load_array(path: str | Path, what: str = "array") -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such {what} file")
-    with open(path, "rb") as stream:
-        magic = stream.read(6)
-    if magic != b"\x93NUMPY":
-        raise InputError(f"{path}: not a .npy file (it lacks NumPy's header); save the {what} with numpy.save")
+    _check_npy_header(path, what)
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
@@ -123,6 +133,30 @@ def load_array(path: str | Path, what: str = "array") -> np.ndarray:
     if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
         raise InputError(f"{path}: the {what} must be numeric, not {array.dtype}")
     return array
+
+
+def _check_npy_header(path: Path, what: str) -> None:
+    """From the header alone: a ``.npy`` file whose shape is within :data:`MAX_ARRAY_VALUES` and whose data the
+    file really holds, so that a tiny file cannot make :func:`numpy.load` allocate gigabytes."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as stream:
+        if stream.read(6) != b"\x93NUMPY":
+            raise InputError(f"{path}: not a .npy file (it lacks NumPy's header); save the {what} with numpy.save")
+        stream.seek(0)
+        try:
+            major, _ = npy.read_magic(stream)
+            read_header = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+            shape, _, dtype = read_header(stream)
+        except (ValueError, OSError, EOFError) as error:
+            raise InputError(f"{path}: not a plain numeric .npy {what} ({error})") from None
+        values = int(np.prod(shape, dtype=object))
+        if values > MAX_ARRAY_VALUES:
+            raise InputError(f"{path}: a {what} of shape {tuple(shape)} is more than invgen reads "
+                             f"({MAX_ARRAY_VALUES:,} values)")
+        if not dtype.hasobject and values * dtype.itemsize > path.stat().st_size - stream.tell():
+            raise InputError(f"{path}: truncated .npy {what}: its header declares shape {tuple(shape)} of {dtype}, "
+                             "more than the file holds")
 
 
 def _read_npy(path: Path) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import torch
 from torch import Tensor
 
 from invgen.errors import InputError, UsageError
+from invgen.io.limits import MAX_PIXELS, MAX_VOXELS
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -73,6 +75,8 @@ class Window:
             center, width = (float(part) for part in parts)
         except ValueError:
             raise UsageError(f"--window {text!r}: give CENTER,WIDTH in the file's units, e.g. --window 40,400") from None
+        if not (math.isfinite(center) and math.isfinite(width)):
+            raise UsageError(f"--window {text!r}: give finite numbers, e.g. --window 40,400")
         if not width > 0:
             raise UsageError(f"--window {text!r}: the width must be > 0")
         return cls(center, width)
@@ -129,39 +133,87 @@ def _pydicom() -> Any:
 
 def _read_dicom(file: Path, options: dict[str, int], window: Window | None) -> tuple[np.ndarray, dict[str, Any]]:
     pydicom = _pydicom()
-    from pydicom.pixels import apply_modality_lut
+    from pydicom.pixels import pixel_array
 
     try:
         dataset = pydicom.dcmread(file)
-        pixels = dataset.pixel_array
-    except Exception as error:  # noqa: BLE001 - pydicom raises many types for damaged or compressed files
-        raise InputError(f"{file}: not a readable DICOM image ({type(error).__name__}: {error}); compressed "
-                         "transfer syntaxes need pydicom's optional decoders") from None
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    except Exception as error:  # noqa: BLE001 - pydicom raises many types for damaged files
+        raise InputError(f"{file}: not a readable DICOM image ({type(error).__name__}: {error})") from None
+    frames = _tag_whole(dataset, "NumberOfFrames", file, default=1, low=1)
+    rows, columns = (_tag_whole(dataset, keyword, file, default=0, low=1) for keyword in ("Rows", "Columns"))
+    if rows * columns > MAX_PIXELS:  # from the header: checked before anything is decoded
+        raise InputError(f"{file}: {columns}x{rows} pixels is more than invgen reads ({MAX_PIXELS // 10**6} million)")
     frame = options.get("frame", 0)
     if not 0 <= frame < frames:
         raise InputError(f"{file}: frame={frame} but the file has {frames} frame(s) (0..{frames - 1})")
-    if frames > 1:
-        pixels = pixels[frame]
+    try:  # only the frame asked for is decoded
+        pixels = pixel_array(dataset, index=frame if frames > 1 else None)
+    except Exception as error:  # noqa: BLE001 - damaged or compressed pixel data fails in many ways
+        raise InputError(f"{file}: not a readable DICOM image ({type(error).__name__}: {error}); compressed "
+                         "transfer syntaxes need pydicom's optional decoders") from None
     photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
     if pixels.ndim != 2 or not photometric.startswith("MONOCHROME"):
         raise InputError(f"{file}: a {photometric} image of shape {pixels.shape}; invgen reads greyscale DICOM")
-    values = np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float64)
+    values = _modality_values(pixels, dataset, file)
     record: dict[str, Any] = {"format": "dicom", "path": str(file), "frame": frame if frames > 1 else None,
                               "photometric": photometric, "size": list(values.shape),
                               "stored_dtype": str(pixels.dtype)}
-    if "WindowCenter" in dataset and "WindowWidth" in dataset:
-        center, width = (_first(dataset.WindowCenter), _first(dataset.WindowWidth))
+    if window is None and "WindowCenter" in dataset and "WindowWidth" in dataset:
+        center, width = (_tag_number(dataset, keyword, file, first=True) for keyword in ("WindowCenter", "WindowWidth"))
         if width > 0:
             record["file_window"] = [center, width]
     return values, record
 
 
-def _first(value: Any) -> float:
-    """The first of a DICOM multi-value (files may list several windows), or the value itself."""
+def _modality_values(pixels: np.ndarray, dataset: Any, file: Path) -> np.ndarray:
+    """The stored values in the file's units: the linear rescale (slope and intercept), or its modality LUT."""
+    if "ModalityLUTSequence" in dataset:
+        from pydicom.pixels import apply_modality_lut
+
+        try:
+            return np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float64)
+        except Exception as error:  # noqa: BLE001 - a damaged lookup table
+            raise InputError(f"{file}: its ModalityLUTSequence is damaged ({type(error).__name__}: {error})") from None
+    slope = _tag_number(dataset, "RescaleSlope", file, default=1.0)
+    if slope == 0:
+        raise InputError(f"{file}: tag RescaleSlope is 0; the file is damaged (fix the tag, usually 1)")
+    return pixels.astype(np.float64) * slope + _tag_number(dataset, "RescaleIntercept", file, default=0.0)
+
+
+def _tag_number(dataset: Any, keyword: str, file: Path, default: float | None = None, first: bool = False) -> float:
+    """A finite number from tag ``keyword`` (the first of a multi-value when ``first``), ``default`` when absent
+    or empty, or a one-line error naming the file and the tag."""
     from pydicom.multival import MultiValue
 
-    return float(value[0]) if isinstance(value, MultiValue) else float(value)
+    value = dataset.get(keyword)
+    if value is None or value == "":
+        if default is None:
+            raise InputError(f"{file}: tag {keyword} is missing")
+        return default
+    if first and isinstance(value, (MultiValue, list, tuple)) and len(value):
+        value = value[0]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not np.isfinite(number):
+        raise InputError(f"{file}: tag {keyword} is {str(value)!r}, not a finite number; the file is damaged "
+                         "(fix the tag or give --window)")
+    return number
+
+
+def _tag_whole(dataset: Any, keyword: str, file: Path, default: int, low: int) -> int:
+    """A whole number of at least ``low`` from tag ``keyword`` (``default`` when absent), or a one-line error."""
+    value = dataset.get(keyword)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = low - 1
+    if number < low:
+        raise InputError(f"{file}: tag {keyword} is {str(value)!r}, not a whole number >= {low}; the file is damaged")
+    return number
 
 
 def _nibabel() -> Any:
@@ -173,27 +225,49 @@ def _nibabel() -> Any:
 
 
 def _read_nifti(file: Path, options: dict[str, int]) -> tuple[np.ndarray, dict[str, Any]]:
+    """One slice, read from the file without loading the volume (nibabel's array proxy), in the file's units."""
     nibabel = _nibabel()
     try:
         volume = nibabel.load(str(file))
-        data = np.asarray(volume.dataobj, dtype=np.float64)
+        shape = _volume_shape(tuple(int(side) for side in volume.shape), file)
+    except InputError:
+        raise
     except Exception as error:  # noqa: BLE001
         raise InputError(f"{file}: not a readable NIfTI file ({type(error).__name__}: {error})") from None
-    while data.ndim > 3 and data.shape[-1] == 1:
-        data = data[..., 0]
-    if data.ndim == 2:
-        data = data[:, :, None]
-    if data.ndim != 3:
-        raise InputError(f"{file}: a {data.ndim}-D volume; invgen reads 2-D and 3-D NIfTI")
     axis = options.get("axis", 2)
     if axis not in (0, 1, 2):
         raise InputError(f"{file}: axis={axis}; use 0, 1 or 2")
-    index = options.get("slice", data.shape[axis] // 2)
-    if not 0 <= index < data.shape[axis]:
-        raise InputError(f"{file}: slice={index} but axis {axis} has {data.shape[axis]} slices")
-    values = np.take(data, index, axis=axis)
+    index = options.get("slice", shape[axis] // 2)
+    if not 0 <= index < shape[axis]:
+        raise InputError(f"{file}: slice={index} but axis {axis} has {shape[axis]} slices")
+    where: list[Any] = [slice(None)] * 3
+    where[axis] = index
+    try:
+        if len(volume.shape) == 2:  # one slice: read whole
+            values = np.take(np.asarray(volume.dataobj, dtype=np.float64)[:, :, None], index, axis=axis)
+        else:
+            values = np.asarray(volume.dataobj[tuple(where) + (0,) * (len(volume.shape) - 3)], dtype=np.float64)
+    except Exception as error:  # noqa: BLE001 - truncated or damaged voxel data
+        raise InputError(f"{file}: not a readable NIfTI file ({type(error).__name__}: {error})") from None
+    if not np.isfinite(values).all():
+        raise InputError(f"{file}: slice {index} along axis {axis} holds NaN or infinite values")
     return values, {"format": "nifti", "path": str(file), "axis": axis, "slice": index, "size": list(values.shape),
-                    "volume_shape": list(data.shape)}
+                    "volume_shape": list(shape)}
+
+
+def _volume_shape(shape: tuple[int, ...], file: Path) -> tuple[int, int, int]:
+    """The header's shape as 3-D (a 2-D image has one slice; trailing sides of 1 dropped), within :data:`MAX_VOXELS`."""
+    while len(shape) > 3 and shape[-1] == 1:
+        shape = shape[:-1]
+    if len(shape) == 2:
+        shape = (*shape, 1)
+    if len(shape) != 3:
+        raise InputError(f"{file}: a {len(shape)}-D volume; invgen reads 2-D and 3-D NIfTI")
+    voxels = shape[0] * shape[1] * shape[2]
+    if voxels > MAX_VOXELS:
+        raise InputError(f"{file}: a {'x'.join(map(str, shape))} volume ({voxels:,} voxels) is more than invgen "
+                         f"opens ({MAX_VOXELS:,}); crop it or extract the slice first")
+    return shape
 
 
 def write_medical(image: Tensor, record: dict[str, Any], description: str) -> tuple[str, bytes, list[str]]:
@@ -215,8 +289,8 @@ def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
     dataset = pydicom.dcmread(record["path"])
-    slope = float(dataset.get("RescaleSlope", 1) or 1)
-    intercept = float(dataset.get("RescaleIntercept", 0) or 0)
+    slope = _tag_number(dataset, "RescaleSlope", Path(record["path"]), default=1.0) or 1.0
+    intercept = _tag_number(dataset, "RescaleIntercept", Path(record["path"]), default=0.0)
     dtype = np.dtype(record["stored_dtype"]).newbyteorder("<")
     info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else None
     stored = (values - intercept) / slope

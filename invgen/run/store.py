@@ -171,6 +171,10 @@ class RunStore:
         except (OSError, ValueError):
             raise InputError(f"{self.root}: holds no index/inputs.json; is it the --output of a many-input "
                              "invgen run?") from None
+        if not isinstance(listing, list) or not all(isinstance(entry, dict) and isinstance(entry.get("input"), str)
+                                                    and isinstance(entry.get("name"), str) for entry in listing):
+            raise InputError(f"{self.root / 'index' / 'inputs.json'}: damaged (each entry needs an input and a name); "
+                             "rerun the invgen run with --resume to rewrite it")
         return [InputItem(Path(entry["input"]), entry["name"]) for entry in listing]
 
     def add_row(self, row: dict[str, Any], shard_label: str) -> None:
@@ -185,12 +189,15 @@ class RunStore:
         """The best row of every input in any shard's file: a success over a failure, else the latest."""
         best: dict[str, dict[str, Any]] = {}
         for path in sorted((self.root / "index").glob("shard-*.jsonl")):
-            for line in path.read_text().splitlines():
+            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
                 try:
                     row = json.loads(line)
                 except ValueError:
                     continue  # a line cut short by a killed process
-                current = best.get(row.get("name"))
+                if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+                    raise InputError(f"{path}:{number}: not an index row (it has no input name); the shard file is "
+                                     "damaged: delete that line and rerun the invgen run with --resume")
+                current = best.get(row["name"])
                 if current is None or _rank(row) >= _rank(current):
                     best[row["name"]] = row
         return best

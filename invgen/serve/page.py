@@ -309,8 +309,8 @@ def theme() -> Any:
                              font_mono=["ui-monospace", "monospace"])
 
 
-def launch(page: gr.Blocks, host: str, port: int, root: Path, max_upload: str) -> None:
-    """Serve ``page`` until interrupted: one solve at a time (others wait in the queue), uploads limited."""
+def launch(page: gr.Blocks, host: str, port: int, root: Path, max_upload: int) -> None:
+    """Serve ``page`` until interrupted: one solve at a time (others wait in the queue), uploads limited to ``max_upload`` bytes."""
     page.queue(default_concurrency_limit=1, max_size=32)
     page.launch(server_name=host, server_port=port, max_file_size=max_upload, theme=theme(), css=CSS,
                 allowed_paths=[str(root)], show_error=True, quiet=False, footer_links=[])

@@ -1,13 +1,14 @@
 """invgen.evaluation.benchmark: which cells are measured, in which order and on which path; skips and speed-ups."""
 
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 
 from invgen.evaluation import benchmark
 from invgen.evaluation.benchmark import (Cell, Measurement, Plan, _PeakMemory, _rss_bytes, _skip_reason, measure_all, speedups)
-from invgen.errors import UsageError
+from invgen.errors import UsageError, UserError
 from invgen.runtime.speed import fast_paths
 from invgen.testing.toy import ToyGenerator
 
@@ -40,10 +41,35 @@ def test_an_objective_workload_is_the_named_preset_under_the_forward_model(fake_
     assert not result.skipped and result.ms_per_image_step > 0
 
 
-def test_a_workload_that_cannot_be_built_is_skipped_with_the_reason(fake_manager):
-    plan = Plan((GENERATOR,), ("no-such-preset",), (1,), ("fp32",), ("fast",), repeats=1)
+def test_an_unknown_workload_is_refused_before_anything_runs(fake_manager, monkeypatch):
+    monkeypatch.setattr(benchmark, "_measure", lambda *args: pytest.fail("measured"))
+    plan = Plan((GENERATOR,), ("synthesis", "no-such-preset"), (1,), ("fp32",), ("fast",), repeats=1)
+    with pytest.raises(UsageError, match="workload 'no-such-preset': use synthesis, map or a preset .*unknown preset"):
+        measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+
+
+def test_a_workload_that_cannot_be_built_is_skipped_with_the_reason(fake_manager, monkeypatch):
+    import invgen.problem.build
+
+    def missing_backbone(*args, **kwargs):
+        raise UserError("the LPIPS backbone is not here")
+    monkeypatch.setattr(invgen.problem.build, "build_problem", missing_backbone)
+    plan = Plan((GENERATOR,), ("test-preset",), (1,), ("fp32",), ("fast",), repeats=1)
     [result] = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
-    assert "unknown preset 'no-such-preset'" in result.skipped and result.ms_per_image_step is None
+    assert result.skipped == "the LPIPS backbone is not here" and result.ms_per_image_step is None
+
+
+def test_the_first_batch_of_a_kind_is_priced_from_a_one_image_probe(fake_manager, monkeypatch):
+    """``-b 100000`` alone: one step at batch 1 (not reported) predicts the big batch, which is skipped unbuilt."""
+    built = []
+    initial_latent = ToyGenerator.initial_latent
+    monkeypatch.setattr(ToyGenerator, "initial_latent", lambda self, n: built.append(n) or initial_latent(self, n))
+    plan = Plan((GENERATOR,), ("synthesis",), (10**9,), ("fp32",), ("fast",), repeats=1, budget_s=1e12,
+                memory_limit_mb=1.0)  # the process alone is more: the prediction must come from a measurement
+    [result] = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert built == [1] and result.cell.batch == 10**9 and result.skipped.startswith("would need ~")
+    timed = measure_all(replace(plan, budget_s=60, memory_limit_mb=None), torch.device("cpu"), on_result=lambda m: None)
+    assert timed[0].skipped.startswith("would take ~")
 
 
 def test_a_large_batch_predicted_over_budget_is_skipped():

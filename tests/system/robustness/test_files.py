@@ -80,7 +80,7 @@ MASKS = [  # (forward spec made with a file key, exit code: 1 for an unreadable 
     ("kernel:path={bigkernel.npy}", 2, r"a 3001x3001 kernel is more than twice the size of 32x32 images"),
     ("mask:path={empty.npy}", 1, r"empty.npy: not a .npy file \(it lacks NumPy's header\); save the mask"),
     ("kernel:path={cube.npy}", 2, r"cube.npy: the kernel must be a non-empty 2-D array, got shape \(2, 2, 2, 2\)"),
-    ("kspace:mask={text.png}", 2, r"text.png: not a readable mask image"),
+    ("kspace:mask={text.png}", 1, r"text.png: not a readable k-space mask"),
 ]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from invgen.plugin import load_array
+from invgen.plugin import load_array, open_picture
 
 PATTERNS = ("random", "equispaced")
 
@@ -48,13 +48,8 @@ def read_mask(path: Path) -> Tensor:
     if path.suffix.lower() == ".npy":
         array = load_array(path, "mask")
     else:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(path) as picture:
-                array = np.asarray(picture.convert("L"))
-        except (UnidentifiedImageError, OSError) as error:
-            raise ValueError(f"{path}: not a readable mask image ({error})") from None
+        with open_picture(path, "k-space mask") as picture:  # its size checked before it is decoded
+            array = np.asarray(picture.convert("L"))
     if array.ndim not in (1, 2) or array.size == 0 or not np.isfinite(array.astype(np.float64)).all():
         raise ValueError(f"{path}: a k-space mask must be a finite [H, W] or [W] array, got shape {array.shape}")
     mask = torch.from_numpy(np.ascontiguousarray(array) != 0)

@@ -24,16 +24,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from invgen.plugin import UserError
+from invgen_stylegan2.checkpoints.budget import (
+    CheckpointError, check_layout, check_storage, expected_layout)
 from invgen_stylegan2.network.networks import StyleGAN2Network
 from invgen_stylegan2.checkpoints.safe_pickle import EasyDictStub, PersistentStub, UnsafePickleError, safe_load
 
 FORMAT_TAG = "invgen-stylegan2"
 _LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
-
-
-class CheckpointError(UserError, ValueError):
-    """A checkpoint cannot be used; the message names the file and the reason."""
 
 
 @dataclass
@@ -102,55 +99,24 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(path, fmt, config, network, file_sha256(path))
 
 
-# what a StyleGAN2 configuration read from a file may say: wider ranges than any published model, narrow enough
-# that a hostile or damaged file cannot make the constructor allocate without bound or divide by zero
-CONFIG_RANGES = {"z_dim": (1, 4096), "w_dim": (1, 4096), "c_dim": (0, 100_000), "img_resolution": (4, 4096),
-                 "img_channels": (1, 4), "mapping_kwargs.num_layers": (1, 64),
-                 "mapping_kwargs.embed_features": (1, 4096), "mapping_kwargs.layer_features": (1, 4096),
-                 "synthesis_kwargs.channel_base": (1, 1 << 24), "synthesis_kwargs.channel_max": (1, 4096)}
-MAX_CONFIG_NODES, MAX_CONFIG_DEPTH = 10_000, 16
-MAX_CHECKPOINT_BYTES = 4 << 30  # NVIDIA's FFHQ 1024 pickle is 0.36 GB with D and G; 4 GB leaves room for any  # init_kwargs of real checkpoints: a few dozen values, depth 3
-
-
-def check_config(config: dict[str, Any], path: Path) -> None:
-    """A one-line error unless every size in ``config`` is an integer in its :data:`CONFIG_RANGES` range."""
-    if not isinstance(config, dict):
-        raise CheckpointError(f"{path}: the network config is not a mapping; the file is damaged")
-    for key, (low, high) in CONFIG_RANGES.items():
-        group, _, name = key.rpartition(".")
-        holder = config.get(group) if group else config
-        value = holder.get(name) if isinstance(holder, dict) else None
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise CheckpointError(f"{path}: config {key}={value!r} is outside what a StyleGAN2 can have "
-                                  f"(an integer from {low} to {high}); the file is damaged or not a StyleGAN2")
-    resolution = config.get("img_resolution")
-    if resolution is not None and resolution & (resolution - 1):
-        raise CheckpointError(f"{path}: config img_resolution={resolution} is not a power of two")
+MAX_CONFIG_NODES, MAX_CONFIG_DEPTH = 10_000, 16  # init_kwargs of real checkpoints: a few dozen values, depth 3
+MAX_CHECKPOINT_BYTES = 4 << 30  # NVIDIA's FFHQ 1024 pickle is 0.36 GB with D and G; 4 GB leaves room for any
 
 
 def build_network(config: dict[str, Any], state: dict[str, Tensor], path: Path) -> StyleGAN2Network:
-    """Construct the network from ``config`` and load ``state`` strictly (one-line error on mismatch)."""
-    check_config(config, path)
-    try:
-        network = StyleGAN2Network(**config)
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"{path}: unsupported network configuration ({error})") from None
-    expected = network.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-        raise CheckpointError(f"{path}: not a StyleGAN2 generator of the expected layout ({detail}, "
-                              f"{len(missing)} missing and {len(unexpected)} unexpected tensors)")
+    """Construct the network from ``config`` and load ``state`` strictly, after :mod:`.budget`'s checks (one-line
+    errors); buffers the file lacks and the network derives (resample filters, the average latent) are filled."""
+    check_layout({name: tensor.shape for name, tensor in state.items()}, expected_layout(config, path), path)
+    check_storage(state, path)
     for name, tensor in state.items():
-        if tuple(tensor.shape) != tuple(expected[name].shape):
-            raise CheckpointError(f"{path}: tensor {name} has shape {list(tensor.shape)}, "
-                                  f"expected {list(expected[name].shape)}")
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(f"{path}: tensor {name} holds NaN or infinite values; the file is damaged")
-    network.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    network = StyleGAN2Network(**config)
+    full = network.state_dict()
+    full.update({name: tensor.to(torch.float32) for name, tensor in state.items()})
+    network.load_state_dict(full)
+    if "mapping.w_avg" not in state:
+        network.mapping.w_avg.copy_(_mean_w(network, config["z_dim"]))
     return network.eval().requires_grad_(False)
 
 
@@ -228,13 +194,16 @@ def _read_rosinality(path: Path, data: Any) -> tuple[dict[str, Any], dict[str, T
     if not isinstance(data, dict) or not isinstance(data.get("g_ema"), dict):
         raise CheckpointError(f"{path}: a torch file without a 'g_ema' state dict (not a rosinality checkpoint)")
     source: dict[str, Tensor] = data["g_ema"]
+    latent_avg = data.get("latent_avg")
+    check_storage({**source, **({"latent_avg": latent_avg} if isinstance(latent_avg, Tensor) else {})}, path)
     try:
         config = _rosinality_config(source)
+        expected_layout(config, path)
         state = _rosinality_state(source, config)
-    except (KeyError, IndexError, ValueError) as error:
-        raise CheckpointError(f"{path}: unexpected rosinality layout ({error})") from None
-    latent_avg = data.get("latent_avg")
-    state["mapping.w_avg"] = latent_avg.reshape(-1) if isinstance(latent_avg, Tensor) else _mean_w(config, state)
+    except (KeyError, IndexError, ValueError, AttributeError) as error:
+        raise CheckpointError(f"{path}: unexpected rosinality layout ({type(error).__name__}: {error})") from None
+    if isinstance(latent_avg, Tensor):
+        state["mapping.w_avg"] = latent_avg.reshape(-1)
     return config, state
 
 
@@ -273,10 +242,6 @@ def _rosinality_state(source: dict[str, Tensor], config: dict[str, Any]) -> dict
         _modulated(state, source, f"synthesis.b{res}.conv0", f"convs.{2 * index}", f"noises.noise_{2 * index + 1}")
         _modulated(state, source, f"synthesis.b{res}.conv1", f"convs.{2 * index + 1}", f"noises.noise_{2 * index + 2}")
         _to_rgb(state, source, f"synthesis.b{res}.torgb", f"to_rgbs.{index}")
-    reference = StyleGAN2Network(**config).state_dict()
-    for name, tensor in reference.items():
-        if name.endswith("resample_filter"):
-            state[name] = tensor
     return state
 
 
@@ -297,12 +262,9 @@ def _to_rgb(state: dict[str, Tensor], source: dict[str, Tensor], ours: str, thei
 
 
 @torch.no_grad()
-def _mean_w(config: dict[str, Any], state: dict[str, Tensor]) -> Tensor:
+def _mean_w(network: StyleGAN2Network, z_dim: int) -> Tensor:
     """The mean of mapping(z) over 10,000 seeded z, for checkpoints stored without an average latent."""
-    network = StyleGAN2Network(**config)
-    mapping = {k[len("mapping."):]: v for k, v in state.items() if k.startswith("mapping.") and k != "mapping.w_avg"}
-    network.mapping.load_state_dict(mapping, strict=False)
-    z = torch.randn(10_000, config["z_dim"], generator=torch.Generator().manual_seed(0))
+    z = torch.randn(10_000, z_dim, generator=torch.Generator().manual_seed(0))
     return network.mapping(z)[:, 0].mean(0)
 
 
@@ -311,15 +273,22 @@ def _read_safetensors(path: Path) -> tuple[dict[str, Any], dict[str, Tensor]]:
 
     try:
         with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-            state = {key: handle.get_tensor(key) for key in handle.keys()}
+            config = _safetensors_config(handle.metadata() or {}, path)
+            shapes = {key: handle.get_slice(key).get_shape() for key in handle.keys()}
+            check_layout(shapes, expected_layout(config, path), path)
+            return config, {key: handle.get_tensor(key) for key in handle.keys()}
     except (SafetensorError, OSError, ValueError) as error:
+        if isinstance(error, CheckpointError):
+            raise
         raise CheckpointError(f"{path}: truncated or corrupt safetensors file ({error})") from None
+
+
+def _safetensors_config(metadata: dict[str, str], path: Path) -> dict[str, Any]:
     if metadata.get("format") != FORMAT_TAG or "config" not in metadata:
         raise CheckpointError(f"{path}: a safetensors file without invgen's StyleGAN2 config "
                               "(convert it with `invgen stylegan2 convert`)")
     try:
-        return json.loads(metadata["config"]), state
+        return json.loads(metadata["config"])
     except ValueError:
         raise CheckpointError(f"{path}: its StyleGAN2 config is not valid JSON; the file is damaged") from None
 
