@@ -47,7 +47,7 @@ def bench(
     with reported_errors():
         from rich.console import Console
 
-        from invgen.evaluation.benchmark import Plan, default_generators, machine, measure_all, speedups
+        from invgen.evaluation.benchmark import Plan, check_plan, default_generators, machine, measure_all, speedups
         from invgen.runtime.device import resolve_device
 
         chosen = resolve_device(device)
@@ -57,6 +57,7 @@ def bench(
                     tuple(paths), forward=forward, repeats=repeats, budget_s=budget, warmup=warmup,
                     memory_limit_mb=None if memory_limit is None else memory_limit * 1024,
                     compile_mode=compile_mode)
+        check_plan(plan, chosen)  # a mistake is one line, before the machine's header
         console = Console(stderr=True)
         about = machine()
         console.print(f"[bold]{chosen}[/bold]  " + "  ".join(f"{k}={v}" for k, v in about.items()))

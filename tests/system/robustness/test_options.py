@@ -24,6 +24,8 @@ RUN_OPTIONS = [  # (options added to a valid `invgen run`, message)
     (["--crop", "1,2,3"], r"--crop '1,2,3': give center or a box x0,y0,x1,y1 in pixels"),
     (["--window", "40"], r"--window '40': give CENTER,WIDTH in the file's units"),
     (["--window", "40,-1"], r"--window '40,-1': the width must be > 0"),
+    (["--window", "nan,400"], r"--window 'nan,400': give finite numbers"),
+    (["--window", "40,inf"], r"--window '40,inf': give finite numbers"),
     (["--shard", "2/2"], r"--shard: shard 2 of 2 is impossible; the index must be in 0..1"),
     (["--shard", "a/b"], r"--shard 'a/b': write I/N with 0 <= I < N"),
     (["--colour"], r"No such option: --colour"),
@@ -69,6 +71,10 @@ def test_an_unknown_command_suggests_help(refused):
     (["stylegan2", "sample", "-g", "stylegan2-mnist32", "--n", "0", "--out", "{out}.png"], 2, r"'--n'"),
     (["index", "merge", "{out}"], 1, r"index|invgen run"),
     (["serve", "--port", "0"], 2, r"'--port'"),
+    (["serve", "--max-upload", "abc"], 2, r"--max-upload 'abc': give a size such as 10mb"),
+    (["serve", "--max-upload", "-3mb"], 2, r"--max-upload '-3mb': give a size"),
+    (["bench", "-g", "stylegan2-mnist32", "-w", "nonsense", "-b", "1"], 2,
+     r"workload 'nonsense': use synthesis, map or a preset \(unknown preset 'nonsense'"),
 ])
 def test_bad_options_of_the_other_commands(files, tmp_path, refused, args, code, message):
     out = tmp_path / "out"
@@ -115,3 +121,20 @@ def test_weights_add_accepts_a_file_that_passes_the_check(tmp_path, monkeypatch)
     save_file({"features.0.weight": torch.zeros(64, 3, 11, 11), "features.0.bias": torch.zeros(64)}, source)
     result = invoke("weights", "add", "lpips-alexnet", source)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("line", ['{"x": 1}', '[1, 2]', '"name"', '{"name": 7}'])
+def test_index_merge_names_the_damaged_line_of_a_shard_file(tmp_path, refused, line):
+    out = tmp_path / "out"
+    (out / "index").mkdir(parents=True)
+    (out / "index" / "inputs.json").write_text('[{"input": "a.png", "name": "a"}]')
+    (out / "index" / "shard-0of1.jsonl").write_text('{"name": "a", "status": "ok"}\n' + line + "\n")
+    refused(["index", "merge", out], 1, r"shard-0of1.jsonl:2: not an index row \(it has no input name\)")
+    assert not (out / "index.csv").exists()
+
+
+def test_index_merge_names_a_damaged_input_list(tmp_path, refused):
+    out = tmp_path / "out"
+    (out / "index").mkdir(parents=True)
+    (out / "index" / "inputs.json").write_text('[{"input": "a.png"}]')
+    refused(["index", "merge", out], 1, r"inputs.json: damaged \(each entry needs an input and a name\)")
