@@ -10,7 +10,7 @@ Relative paths in a manifest are taken from the manifest's folder.
 from __future__ import annotations
 
 import csv
-import glob
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +46,62 @@ def collect_inputs(source: str | Path) -> list[InputItem]:
     elif path.is_file() or is_medical(source):
         entries = [(path, None, ())]
     elif _GLOB.search(str(source)):
-        entries = [(Path(p), None, ()) for p in sorted(glob.glob(str(source), recursive=True)) if Path(p).is_file()]
+        entries = [(file, None, ()) for file in glob_files(str(source))]
     else:
         raise InputError(f"{source}: no such file or folder, and not a glob pattern; check the --input path")
     if not entries:
         raise InputError(f"{source}: holds no images (readable: {', '.join(IMAGE_TYPES)})")
     return _named(entries)
+
+
+def glob_files(pattern: str) -> list[Path]:
+    """The files ``pattern`` matches (``*``, ``?``, ``[...]`` within a name, ``**`` any depth; names starting
+    with a dot only when the pattern says so), sorted. The folders are walked without following symbolic
+    links to folders, so a link loop cannot make the search endless (Python's ``glob`` follows them)."""
+    parts = Path(pattern).parts
+    fixed = next(index for index, part in enumerate(parts) if _GLOB.search(part))
+    root = Path(*parts[:fixed]) if fixed else Path(".")
+    matcher = re.compile(_pattern_regex(parts[fixed:]))
+    found = []
+    for folder, _, names in os.walk(root):  # followlinks=False: links to folders are listed, not entered
+        for name in names:
+            file = Path(folder) / name
+            if matcher.fullmatch(file.relative_to(root).as_posix()) and file.is_file():
+                found.append(file)
+    return sorted(found)
+
+
+def _pattern_regex(parts: tuple[str, ...]) -> str:
+    """A regular expression for a relative path matching the glob ``parts``."""
+    pieces = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            pieces.append(r"(?:[^/.][^/]*/)*" if not last else r"(?:[^/.][^/]*/)*[^/.][^/]*")
+            continue
+        hidden = "" if part.startswith(".") or not _GLOB.match(part) else r"(?!\.)"
+        pieces.append(hidden + _name_regex(part) + ("" if last else "/"))
+    return "".join(pieces)
+
+
+def _name_regex(part: str) -> str:
+    """One path component of a glob as a regular expression (``*`` and ``?`` never cross a ``/``)."""
+    out, index = [], 0
+    while index < len(part):
+        char = part[index]
+        closing = part.find("]", index + 2) if char == "[" else -1
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif closing != -1:
+            inside = part[index + 1:closing]
+            out.append("[" + ("^" + inside[1:] if inside.startswith("!") else inside).replace("\\", "\\\\") + "]")
+            index = closing
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return "".join(out)
 
 
 def is_single(source: str | Path) -> bool:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from invgen.run.inputs import collect_inputs, is_single
+from invgen.run.inputs import collect_inputs, glob_files, is_single
 from invgen.errors import InputError
 
 
@@ -47,3 +47,38 @@ def test_manifests_list_paths_names_and_forward_specs(tmp_path):
     (tmp_path / "bad.csv").write_text("file\nimgs/one.png\n")
     with pytest.raises(InputError, match="needs a header with a 'path' column"):
         collect_inputs(tmp_path / "bad.csv")
+
+
+GLOB_TREE = ["a.png", "b.jpg", "x/c.png", "x/y/d.png", "x/y/.h/e.png", ".hid/f.png", "x/.g.png", "x/y/[1].png",
+             "x/y/a1.png", "x/y/ab.png"]
+GLOBS = ["*.png", "**/*.png", "**", "x/*", "x/y/a[0-9].png", "x/y/a[!0-9].png", "?.png", "**/.*.png", "x/y/.h/*.png",
+         "*/y/*.png", "x/**/d.png", "nothing/*.png"]
+
+
+@pytest.mark.parametrize("pattern", GLOBS)
+def test_globs_match_what_python_s_glob_matches(tmp_path, monkeypatch, pattern):
+    """Python's own ``glob`` as the oracle, on a tree with hidden names and brackets, absolute and relative."""
+    import glob
+
+    for name in GLOB_TREE:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    oracle = sorted(Path(p) for p in glob.glob(str(tmp_path / pattern), recursive=True) if Path(p).is_file())
+    assert glob_files(str(tmp_path / pattern)) == oracle
+    monkeypatch.chdir(tmp_path)
+    assert glob_files(pattern) == sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+
+
+@pytest.mark.timeout(30)
+def test_a_glob_over_symlink_loops_ends_and_lists_each_file_once(tmp_path):
+    """Two links back up in each of 12 nested folders: Python's glob would walk 2^12 paths per level into the
+    loops (and list one file thousands of times); the walk does not enter links to folders."""
+    folder = tmp_path
+    for depth in range(12):
+        folder = folder / f"d{depth}"
+        folder.mkdir()
+        (folder / "up").symlink_to("..")
+        (folder / "top").symlink_to(tmp_path)
+    (folder / "digit.png").write_bytes(b"")
+    assert glob_files(str(tmp_path / "**" / "*.png")) == [folder / "digit.png"]
+    assert [item.path for item in collect_inputs(str(tmp_path / "**" / "*.png"))] == [folder / "digit.png"]
