@@ -152,7 +152,7 @@ def _check_npy_header(path: Path, what: str) -> None:
             raise InputError(f"{path}: not a plain numeric .npy {what} ({error})") from None
         values = int(np.prod(shape, dtype=object))
         if values > MAX_ARRAY_VALUES:
-            raise InputError(f"{path}: a {what} of shape {tuple(shape)} is more than invgen reads "
+            raise InputError(f"{path}: shape {tuple(shape)} is more than invgen reads in one {what} "
                              f"({MAX_ARRAY_VALUES:,} values)")
         if not dtype.hasobject and values * dtype.itemsize > path.stat().st_size - stream.tell():
             raise InputError(f"{path}: truncated .npy {what}: its header declares shape {tuple(shape)} of {dtype}, "

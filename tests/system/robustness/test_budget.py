@@ -85,7 +85,7 @@ CRAFTED = {  # name -> (how to make it in a folder, the first line of the one-li
     "bomb.png": (lambda folder: png_header_only(folder / "bomb.png", 20000, 20000),  # Pillow's own check: 2 x 89 M
                  r"bomb.png: too many pixels to decode safely \(a decompression bomb\?\)"),
     "huge.npy": (lambda folder: npy_header_only(folder / "huge.npy", (100_000, 100_000)),
-                 r"huge.npy: a image of shape \(100000, 100000\) is more than invgen reads"),
+                 r"huge.npy: shape \(100000, 100000\) is more than invgen reads in one image"),
     "short.npy": (lambda folder: npy_header_only(folder / "short.npy", (3000, 3000)),
                   r"short.npy: truncated .npy image: its header declares shape \(3000, 3000\) of float32"),
     "zeros.nii.gz": (lambda folder: nifti_of_zeros(folder / "zeros.nii.gz", (500, 500, 1000)),
