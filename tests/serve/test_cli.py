@@ -36,5 +36,5 @@ def test_the_page_is_local_unless_asked_and_its_folder_is_removed_after(monkeypa
     assert result.exit_code == 0, result.output
     assert ("anyone who can reach this machine" in result.stderr) is warned
     folder = Path(re.search(r"working folder (\S+)", result.stderr).group(1))
-    assert seen == {"host": host, "port": 7999, "root": folder, "max_upload": "2mb", "exists": True}
+    assert seen == {"host": host, "port": 7999, "root": folder, "max_upload": 2_000_000, "exists": True}
     assert folder.parent == tmp_path and not folder.exists()
