@@ -289,7 +289,7 @@ def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
     dataset = pydicom.dcmread(record["path"])
-    slope = _tag_number(dataset, "RescaleSlope", Path(record["path"]), default=1.0) or 1.0
+    slope = _tag_number(dataset, "RescaleSlope", Path(record["path"]), default=1.0)  # not 0: refused on reading
     intercept = _tag_number(dataset, "RescaleIntercept", Path(record["path"]), default=0.0)
     dtype = np.dtype(record["stored_dtype"]).newbyteorder("<")
     info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else None
