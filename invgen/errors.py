@@ -37,6 +37,12 @@ class OutputExists(UserError, FileExistsError):
     """The output already holds results; refusing to overwrite them."""
 
 
+class ResultsDiffer(OutputExists):
+    """``--resume`` found a result made with other settings or from another input; refusing to mix them."""
+
+    exit_code = USAGE
+
+
 class OutputError(UserError, OSError):
     """The output cannot be written (not creatable, read-only, full, or in use by another run)."""
 

@@ -55,7 +55,7 @@ def evaluate(
         from invgen.io.atomic import write_files
         from invgen.solvers.consistency import check_mode
         from invgen.evaluation.changes import changes_table
-        from invgen.evaluation.experiment import Experiment, check_output, run_experiment
+        from invgen.evaluation.experiment import Experiment, check_output, claim_output, run_experiment
         from invgen.evaluation.methods import ablation as lookup_ablation
         from invgen.evaluation.methods import method as lookup_method
         from invgen.evaluation.report import results_table
@@ -67,6 +67,7 @@ def evaluate(
 
         check_mode(consistency)
         check_output(output, overwrite, resume)
+        lock = claim_output(output)
         baselines = [name for name in method if name in registry().baselines] if not ablation else []
         chosen = (lookup_ablation(ladder).steps if ablation else
                   tuple(lookup_method(name) for name in method if name not in registry().baselines))
@@ -77,9 +78,12 @@ def evaluate(
                                                          consistency=consistency), limit, ablation)
         command = "invgen eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
         target = resolve_device(device, tf32)
-        with _Bar() as bar:
-            results = run_experiment(experiment, output, command, resume, bar, target)
-        write_files(output, results.files)
+        try:
+            with _Bar() as bar:
+                results = run_experiment(experiment, output, command, resume, bar, target)
+            write_files(output, results.files)
+        finally:
+            lock.release()
         Console().print(results_table(results.rows, results.columns))
         if results.changes is not None:
             Console().print(changes_table(results.changes, results.columns))

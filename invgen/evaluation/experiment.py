@@ -17,13 +17,14 @@ from torch import Tensor
 from invgen.problem.components import build_generator, build_metrics, metric_columns
 from invgen.problem.observation import build_chain
 from invgen.solvers.consistency import check_applies, check_mode
-from invgen.errors import InputError, OutputExists, UsageError
+from invgen.errors import InputError, OutputError, OutputExists, UsageError
 from invgen.evaluation import report
 from invgen.evaluation.changes import changes_markdown
 from invgen.evaluation.changes import paired_changes
 from invgen.evaluation.methods import method_identity
 from invgen.evaluation.parts import load_part, part_key, save_part
 from invgen.evaluation.trials import (Budget, MethodOutcome, baseline_applies, observations, run_baseline, run_generator_method)
+from invgen.io.folder_lock import FolderLock
 from invgen.io.images import IMAGE_SUFFIXES, load_image
 from invgen.problem.metrics import COVERAGE_COLUMNS, Column
 from invgen.registry.manager import registry
@@ -87,6 +88,16 @@ def check_output(output: Path, overwrite: bool, resume: bool) -> None:
     if clash and not (overwrite or resume):
         raise OutputExists(f"{output}: already holds results ({clash[0]}); pass --resume, --overwrite or "
                            "choose another")
+
+
+def claim_output(output: Path) -> FolderLock:
+    """Lock ``output`` (created) against a second evaluation writing there, as ``invgen run`` locks its own."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{output}: cannot write results there ({error.strerror or error}); choose another "
+                          "--output") from None
+    return FolderLock.take(output / ".lock-eval", output, "invgen eval")
 
 
 def run_experiment(experiment: Experiment, output: Path, command: str = "", resume: bool = False,

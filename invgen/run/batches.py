@@ -23,6 +23,7 @@ from invgen.render.animation import FrameRecorder, frame_interval
 from invgen.run.domain import domain_report, reference_fits, warning_text
 from invgen.run.events import Events
 from invgen.run.files import optional, output_files, write_or_rescue
+from invgen.run.identity import RunIdentity
 from invgen.run.inputs import InputItem
 from invgen.run.loading import LoadedInput, load_item
 from invgen.run.options import RunOptions, auto_batch
@@ -52,14 +53,18 @@ class RunOutcome:
 
 def run_inputs(items: Sequence[InputItem], setup: Setup, forward: Chain, settings: MAPSettings | VISettings,
                store: RunStore, options: RunOptions, resume: bool = False, shard_label: str = "0-of-1",
-               events: Events | None = None, strict: bool = False) -> RunOutcome:
+               events: Events | None = None, strict: bool = False,
+               identity: RunIdentity | None = None) -> RunOutcome:
     """Reconstruct ``items`` (this process's share) into ``store``; see the module docstring. ``forward`` is
     the run's chain (``options.forward``, built once by the caller); inputs of a manifest with chains of their
-    own get theirs, built once per distinct chain. ``strict`` raises an input's error instead of recording it
-    (one input, one error: a single-image run)."""
+    own get theirs, built once per distinct chain. ``resume`` skips the complete results this run would make
+    again (same :class:`~invgen.run.identity.RunIdentity`). ``strict`` raises an input's error instead of
+    recording it (one input, one error: a single-image run)."""
     events = events or Events()
     outcome = RunOutcome()
-    todo = [item for item in items if not (resume and store.is_complete(item.name))]
+    identity = identity or RunIdentity(setup, settings, options)
+    todo = [item for item in items if not (resume and store.is_complete(item.name)
+                                           and identity.change(store.record(item.name), item) is None)]
     outcome.skipped = len(items) - len(todo)
     events.start(len(todo), outcome.skipped)
     size = options.batch or auto_batch(setup.device, setup.generator.resolution)
@@ -74,7 +79,7 @@ def run_inputs(items: Sequence[InputItem], setup: Setup, forward: Chain, setting
             continue
         for start in range(0, len(group), size):
             if _solve_batch(group[start:start + size], list(specs), model, setup, settings, store, options,
-                            shard_label, events, outcome, strict):
+                            shard_label, events, outcome, strict, identity):
                 outcome.interrupted = True
                 break
         if outcome.interrupted:
@@ -102,7 +107,7 @@ def _fail(item: InputItem, error: BaseException, store: RunStore, outcome: RunOu
 
 def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: Setup,
                  settings: MAPSettings | VISettings, store: RunStore, options: RunOptions, shard_label: str,
-                 events: Events, outcome: RunOutcome, strict: bool) -> bool:
+                 events: Events, outcome: RunOutcome, strict: bool, identity: RunIdentity) -> bool:
     """Load, solve and write one batch through its checked chain; returns True when a Ctrl-C interrupted the solve."""
     def fail(item: InputItem, error: BaseException, seconds: float = 0.0) -> None:
         _fail(item, error, store, outcome, events, shard_label, strict, seconds)
@@ -144,6 +149,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                 one = pick(result, index)
                 record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
                                     solve_seconds, problem.forward.noise_std)
+                record["identity"] = identity.of(entry.item)
                 if domain is not None:
                     record["domain"] = domain[index]
                     if domain[index]["out_of_domain"]:

@@ -1,19 +1,21 @@
 """What ``--input`` names: one image, a folder (searched recursively), a glob, or a manifest of paths.
 
-The list is sorted and named deterministically, so every process of a sharded run sees the same
-list and the same output names. A manifest is a ``.txt``/``.lst`` file (one path per line, ``#``
-comments) or a ``.csv`` with a ``path`` column and optional ``name`` (the output folder) and
-``forward`` columns (extra forward specs for that image, joined by ``|``, e.g. its own mask file).
-Relative paths in a manifest are taken from the manifest's folder.
+The list is sorted, so every process of a sharded run sees the same list. Each input's output name is a
+function of its own path alone (:func:`output_name`), so adding or removing inputs never renames another's
+folder. A manifest is a ``.txt``/``.lst`` file (one path per line, ``#`` comments) or a ``.csv`` with a
+``path`` column and optional ``name`` (the output folder) and ``forward`` columns (extra forward specs for
+that image, joined by ``|``, e.g. its own mask file). Relative paths in a manifest, in every column, are
+taken from the manifest's folder.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from invgen.errors import InputError
 from invgen.io.medical import is_medical
@@ -21,8 +23,10 @@ from invgen.io.medical import is_medical
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".dcm", ".dicom", ".nii",
                ".nii.gz")
 MANIFEST_TYPES = {".txt", ".lst", ".csv"}
+RUN_FILES = {"index", "index.csv", "index.jsonl"}  # a many-input run's own entries beside the inputs' folders
 _GLOB = re.compile(r"[*?\[]")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+_PLAIN_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]|_(?!_))*(?<!_)")  # written as is: no "__", no edge "_"
 
 
 @dataclass(frozen=True)
@@ -34,24 +38,53 @@ class InputItem:
     forward: tuple[str, ...] = ()
 
 
-def collect_inputs(source: str | Path) -> list[InputItem]:
-    """Every input ``source`` names, in a deterministic order, with unique output names."""
+Entry = tuple[Path, str, "str | None", tuple[str, ...]]  # the file, its path as the user gave it, name, forward
+
+
+def collect_inputs(source: str | Path, exclude: str | Path | None = None) -> list[InputItem]:
+    """Every input ``source`` names, sorted, each named by :func:`output_name` (or a manifest's name column).
+    Files under ``exclude`` (the run's own output folder, when it lies inside the input folder) are left out."""
     path = Path(source)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(IMAGE_TYPES)
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        entries = [(file, None, ()) for file in files]
+        entries = [(file, file.relative_to(path).as_posix(), None, ()) for file in files]
     elif path.is_file() and path.suffix.lower() in MANIFEST_TYPES:
         entries = _manifest(path)
     elif path.is_file() or is_medical(source):
-        entries = [(path, None, ())]
+        entries = [(path, path.name, None, ())]
     elif _GLOB.search(str(source)):
-        entries = [(file, None, ()) for file in glob_files(str(source))]
+        root = _glob_root(str(source))
+        entries = [(file, file.relative_to(root).as_posix(), None, ()) for file in glob_files(str(source))]
     else:
         raise InputError(f"{source}: no such file or folder, and not a glob pattern; check the --input path")
+    if exclude is not None:
+        outside = Path(exclude).resolve()
+        if path.is_dir() and path.resolve() == outside:
+            raise InputError(f"{source}: is also the --output folder, whose results would be read as inputs; "
+                             "choose another --output")
+        entries = [entry for entry in entries if not entry[0].resolve().is_relative_to(outside)]
     if not entries:
         raise InputError(f"{source}: holds no images (readable: {', '.join(IMAGE_TYPES)})")
     return _named(entries)
+
+
+def output_name(given: str) -> str:
+    """The output folder of the input at path ``given`` (relative to its folder or manifest): the path with
+    ``/`` written ``__`` and other characters than letters, digits, ``.``, ``-`` and ``_`` as ``_``; where that
+    loses information (or the name is one of the run's own files), 8 hex digits of the path's hash are added
+    (an absolute path: its file's name and that hash).
+    A function of the path alone, so no other input can rename it."""
+    text, sep, options = given.partition(":")  # vol.nii.gz:slice=40 -> vol.nii.gz_slice40
+    absolute = PurePosixPath(text).is_absolute()  # named by the file's name (and the hash of its whole path)
+    parts = [part for part in PurePosixPath(text).parts if part not in ("/", ".")][-1 if absolute else 0:]
+    plain = all(_PLAIN_PART.fullmatch(part) for part in parts) and not absolute
+    name = "__".join(_UNSAFE.sub("_", part) for part in parts).strip("._")
+    if sep:
+        name += "_" + _UNSAFE.sub("_", options.replace("=", "").replace(",", "_")).strip("_")
+    if plain and name and name not in RUN_FILES:
+        return name
+    return f"{name or 'input'}-{hashlib.sha256(given.encode()).hexdigest()[:8]}"
 
 
 def glob_files(pattern: str) -> list[Path]:
@@ -60,7 +93,7 @@ def glob_files(pattern: str) -> list[Path]:
     links to folders, so a link loop cannot make the search endless (Python's ``glob`` follows them)."""
     parts = Path(pattern).parts
     fixed = next(index for index, part in enumerate(parts) if _GLOB.search(part))
-    root = Path(*parts[:fixed]) if fixed else Path(".")
+    root = _glob_root(pattern)
     matcher = re.compile(_pattern_regex(parts[fixed:]))
     found = []
     for folder, _, names in os.walk(root):  # followlinks=False: links to folders are listed, not entered
@@ -69,6 +102,13 @@ def glob_files(pattern: str) -> list[Path]:
             if matcher.fullmatch(file.relative_to(root).as_posix()) and file.is_file():
                 found.append(file)
     return sorted(found)
+
+
+def _glob_root(pattern: str) -> Path:
+    """The folder a glob searches: its leading components without wildcards."""
+    parts = Path(pattern).parts
+    fixed = next(index for index, part in enumerate(parts) if _GLOB.search(part))
+    return Path(*parts[:fixed]) if fixed else Path(".")
 
 
 def _pattern_regex(parts: tuple[str, ...]) -> str:
@@ -111,7 +151,9 @@ def is_single(source: str | Path) -> bool:
     return (path.is_file() and path.suffix.lower() not in MANIFEST_TYPES) or (not path.exists() and is_medical(source))
 
 
-def _manifest(path: Path) -> list[tuple[Path, str | None, tuple[str, ...]]]:
+def _manifest(path: Path) -> list[Entry]:
+    from invgen.registry.paths import rebased
+
     base = path.parent
     try:
         text = path.read_text()
@@ -119,36 +161,31 @@ def _manifest(path: Path) -> list[tuple[Path, str | None, tuple[str, ...]]]:
         raise InputError(f"{path}: unreadable manifest ({error}); give a text file of paths") from None
     if path.suffix.lower() != ".csv":
         lines = [line.strip() for line in text.splitlines()]
-        return [(base / line, None, ()) for line in lines if line and not line.startswith("#")]
+        return [(base / line, line, None, ()) for line in lines if line and not line.startswith("#")]
     rows = list(csv.DictReader(text.splitlines()))
     if not rows or "path" not in rows[0]:
         raise InputError(f"{path}: a CSV manifest needs a header with a 'path' column (optional: name, forward)")
     entries = []
     for number, row in enumerate(rows, start=2):
-        if not (row.get("path") or "").strip():
+        given = (row.get("path") or "").strip()
+        if not given:
             raise InputError(f"{path}: line {number} has no path; give one file per line")
-        extra = tuple(s.strip() for s in (row.get("forward") or "").split("|") if s.strip())
-        entries.append((base / row["path"].strip(), (row.get("name") or "").strip() or None, extra))
+        extra = tuple(rebased("forward", s.strip(), base) for s in (row.get("forward") or "").split("|") if s.strip())
+        entries.append((base / given, given, (row.get("name") or "").strip() or None, extra))
     return entries
 
 
-def _named(entries: list[tuple[Path, str | None, tuple[str, ...]]]) -> list[InputItem]:
-    """Output names: the given name or the file's stem, made safe; a repeated name gets ``-2``, ``-3`` ..."""
-    taken: set[str] = set()
+def _named(entries: list[Entry]) -> list[InputItem]:
+    """Each input named by its manifest's name column or :func:`output_name`; two inputs with one name (a file
+    listed twice, or two names that differ only in unsafe characters) are refused: nothing would tell them
+    apart."""
+    owners: dict[str, Path] = {}
     items = []
-    for path, name, extra in entries:
-        stem = path.name.split(":")[0].removesuffix(".gz").rsplit(".", 1)[0] + _options_suffix(path.name)
-        base = _UNSAFE.sub("_", name or stem).strip("._") or "input"
-        unique, count = base, 1
-        while unique in taken:
-            count += 1
-            unique = f"{base}-{count}"
-        taken.add(unique)
+    for path, given, name, extra in entries:
+        unique = output_name(name) if name else output_name(given)
+        if unique in owners:
+            raise InputError(f"{path}: gets the output name {unique!r} that {owners[unique]} has already; give each "
+                             "input its own name in a CSV manifest's name column")
+        owners[unique] = path
         items.append(InputItem(path, unique, extra))
     return items
-
-
-def _options_suffix(name: str) -> str:
-    """``vol.nii.gz:slice=40`` -> ``_slice40``: slices of one volume get names of their own."""
-    _, sep, options = name.partition(":")
-    return "_" + options.replace("=", "").replace(",", "_") if sep else ""

@@ -13,12 +13,13 @@ import torch
 from invgen.run.inputs import InputItem, collect_inputs, is_single
 from invgen.run.events import Events
 from invgen.run.batches import RunOutcome, run_inputs
+from invgen.run.identity import RunIdentity
 from invgen.run.options import RunOptions
 from invgen.run.sharding import Shard, detect_shard
 from invgen.run.store import RunStore
 from invgen.problem.terms import objective_identity
 from invgen.evaluation.calibration import resolve_calibration
-from invgen.errors import UsageError
+from invgen.errors import ResultsDiffer, UsageError
 from invgen.problem.interfaces import Generator, Loss, Prior
 from invgen.problem.arguments import problem_arguments
 from invgen.problem.build import Setup, build_setup
@@ -48,12 +49,13 @@ class Job:
     settings: MAPSettings | VISettings
     options: RunOptions
     resume: bool
+    identity: RunIdentity
 
     def run(self, events: Events | None = None) -> RunOutcome:
         """Reconstruct this process's share (a single image raises its error; many record theirs)."""
         try:
             return run_inputs(self.mine, self.setup, self.forward, self.settings, self.store, self.options, self.resume,
-                              self.shard.label, events, strict=self.single)
+                              self.shard.label, events, strict=self.single, identity=self.identity)
         finally:
             self.store.release()
 
@@ -79,7 +81,7 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
     preset = preset_for(forward, preset, losses, priors, method, generator)
     check_terms(generator, losses, priors, preset, method)
     single = is_single(input)
-    items = collect_inputs(input)
+    items = collect_inputs(input, exclude=None if single else output)
     part = detect_shard(shard)
     mine = items if single else part.share(items)
     store = RunStore(Path(output), flat=single)
@@ -93,10 +95,24 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
         setup = build_setup(generator, losses, priors, preset, target, method)
         if options.calibrate is not None:
             options = replace(options, calibration=_calibration(options, generator, setup, settings))
+        identity = RunIdentity(setup, settings, options)
+        if resume and not overwrite:
+            _check_resumable(store, mine, identity)
     except BaseException:
         store.release()
         raise
-    return Job(items, mine, part, single, store, setup, forward, settings, options, resume)
+    return Job(items, mine, part, single, store, setup, forward, settings, options, resume, identity)
+
+
+def _check_resumable(store: RunStore, items: Sequence[InputItem], identity: RunIdentity) -> None:
+    """``--resume`` reuses a complete result only if this run would make it again: one made otherwise is refused
+    (naming the changed setting) before any solve, never mixed with this run's."""
+    for item in items:
+        if store.is_complete(item.name):
+            change = identity.change(store.record(item.name), item)
+            if change is not None:
+                raise ResultsDiffer(f"{store.folder(item.name) / 'run.json'}: its result was made otherwise ({change});"
+                                    " pass --overwrite to replace such results, or choose another --output")
 
 
 def _calibration(options: RunOptions, generator: str | Generator, setup: Setup,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from invgen.io.atomic import write_atomic, write_files
+from invgen.io.folder_lock import FolderLock
 from invgen.run.inputs import InputItem
 from invgen.errors import InputError, OutputError, OutputExists
 
@@ -35,7 +36,7 @@ class RunStore:
 
     def __init__(self, root: Path, flat: bool = False) -> None:
         self.root, self.flat = Path(root), flat
-        self._lock: Any = None
+        self._lock: FolderLock | None = None
 
     def folder(self, name: str) -> Path:
         return self.root if self.flat else self.root / name
@@ -57,11 +58,28 @@ class RunStore:
             return (self.root / RECORD).exists()
         return self.folder(name).exists()
 
+    def unlisted(self, name: str) -> list[str]:
+        """The entries of ``name``'s folder that its ``run.json`` does not list (the user's own files)."""
+        folder = self.folder(name)
+        if not folder.is_dir():
+            return []
+        listed = set((self.record(name) or {}).get("files", [])) | {RECORD}
+        return sorted(entry.name for entry in folder.iterdir() if entry.name not in listed)
+
     def check(self, items: Sequence[InputItem], resume: bool, overwrite: bool) -> None:
         """Before any compute: the output must be a folder (or creatable) and hold no results we would replace
-        unasked."""
+        unasked, and no files that no ``run.json`` lists (unless ``overwrite``)."""
         if self.root.exists() and not self.root.is_dir():
             raise OutputExists(f"{self.root}: exists and is not a folder; choose another --output")
+        for item in items:
+            folder = self.folder(item.name)
+            if folder.exists() and not folder.is_dir():
+                raise OutputExists(f"{folder}: exists and is not a folder; move it or choose another --output")
+            foreign = [] if overwrite else self.unlisted(item.name)
+            if foreign:
+                more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+                raise OutputExists(f"{folder}: holds {foreign[0]!r}{more} that no run.json lists; pass --overwrite to "
+                                   "write there anyway (same-named files are replaced) or choose another --output")
         if resume or overwrite:
             return
         clash = next((item.name for item in items if self.has_output(item.name)), None)
@@ -74,8 +92,6 @@ class RunStore:
         """Before any compute: make sure results can be written here (the folder creatable and writable, space
         free) and lock it against a second run writing the same results; the lock lasts until :meth:`release`
         or the end of the process."""
-        import fcntl
-
         home = self.root.parent if self.flat else self.root
         try:
             home.mkdir(parents=True, exist_ok=True)
@@ -89,39 +105,24 @@ class RunStore:
             raise OutputError(f"{home}: only {free >> 20} MB free; results need space: free some or choose another "
                               "--output")
         path = home / (f".{self.root.name}.lock" if self.flat else f".lock-{shard_label}")
-        stream = open(path, "a+")
-        try:
-            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            stream.seek(0)
-            holder = stream.read().strip() or "another process"
-            stream.close()
-            raise OutputError(f"{self.root}: another invgen run ({holder}) is writing these results; wait for it "
-                              "or choose another --output") from None
-        stream.seek(0)
-        stream.truncate()
-        stream.write(f"pid {os.getpid()}")
-        stream.flush()
-        self._lock = (stream, path)
+        self._lock = FolderLock.take(path, self.root)
 
     def release(self) -> None:
         """Give up the lock of :meth:`claim` (and remove its file)."""
         if self._lock is not None:
-            stream, path = self._lock
-            path.unlink(missing_ok=True)
-            stream.close()
+            self._lock.release()
             self._lock = None
 
     def write(self, name: str, files: dict[str, bytes]) -> Path:
-        """Put ``name``'s files in place at once (``run.json`` written last); earlier results there are replaced
-        whole, never mixed with the new ones."""
+        """Put ``name``'s files in place at once (``run.json`` written last); an earlier run's files there are
+        replaced whole, never mixed with the new ones, and files no ``run.json`` lists are kept."""
         target = self.folder(name)
         staging = self._staging(name)
         shutil.rmtree(staging, ignore_errors=True)
         ordered = {key: value for key, value in files.items() if key != RECORD}
         write_files(staging, {**ordered, RECORD: files[RECORD]})
-        if target.exists() and not self._replaceable(target):
-            self._write_in_place(target, staging, files)
+        if target.exists() and self.unlisted(name):
+            self._write_in_place(name, target, staging, files)
             return target
         if target.exists():
             old = self._staging(name, "old")
@@ -141,17 +142,10 @@ class RunStore:
             return self.root.parent / f".{self.root.name}.{kind}.{os.getpid()}"
         return self.root / STAGING / f"{name}.{kind}.{os.getpid()}"
 
-    def _replaceable(self, target: Path) -> bool:
-        """A folder we may swap out whole: empty, or holding only the files of an earlier run's record."""
-        entries = {entry.name for entry in target.iterdir()}
-        if not entries:
-            return True
-        previous = self.record(target.name) if not self.flat else self.record("")
-        return previous is not None and entries <= set(previous.get("files", [])) | {RECORD}
-
-    def _write_in_place(self, target: Path, staging: Path, files: dict[str, bytes]) -> None:
-        """A flat output folder that holds other files too: drop the earlier run's files, then write ours."""
-        previous = self.record("") or {}
+    def _write_in_place(self, name: str, target: Path, staging: Path, files: dict[str, bytes]) -> None:
+        """An output folder that holds other files too (written with ``--overwrite``): drop exactly the files
+        its earlier ``run.json`` listed, then write ours."""
+        previous = self.record(name) or {}
         for name in previous.get("files", []):
             (target / Path(name).name).unlink(missing_ok=True)
         (target / RECORD).unlink(missing_ok=True)

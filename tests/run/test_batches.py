@@ -30,16 +30,16 @@ def test_a_folder_gives_a_folder_per_input_an_index_and_a_failure_exit(folder, t
     result = invoke(*RUN, "-i", folder, "-o", tmp_path / "out", "--batch", "2", "--device", test_device)
     assert result.exit_code == 1, result.output
     rows = [json.loads(line) for line in (tmp_path / "out" / "index.jsonl").read_text().splitlines()]
-    assert [(row["name"], row["status"]) for row in rows] == [*((f"digit{i}", "ok") for i in range(5)),
-                                                             ("broken", "error")]
+    assert [(row["name"], row["status"]) for row in rows] == [*((f"digit{i}.png", "ok") for i in range(5)),
+                                                             ("sub__broken.png", "error")]
     assert "not a readable image" in rows[-1]["error"] and "psnr" in rows[0]["metrics"]
     for index in range(5):
-        record = json.loads((tmp_path / "out" / f"digit{index}" / "run.json").read_text())
+        record = json.loads((tmp_path / "out" / f"digit{index}.png" / "run.json").read_text())
         assert record["input"].endswith(f"digit{index}.png") and "reconstruction.png" in record["files"]
         assert record["device"].startswith(test_device)
-        assert sorted(p.name for p in (tmp_path / "out" / f"digit{index}").iterdir()) == sorted(
+        assert sorted(p.name for p in (tmp_path / "out" / f"digit{index}.png").iterdir()) == sorted(
             [*record["files"], "run.json"])
-    assert not (tmp_path / "out" / "broken").exists()
+    assert not (tmp_path / "out" / "sub__broken.png").exists()
     assert "failed" in result.stdout and "broken.png" in result.stdout
 
 
@@ -47,10 +47,10 @@ def test_batches_give_the_results_single_runs_give(folder, tmp_path):
     assert invoke(*RUN, "-i", folder, "-o", tmp_path / "many", "--batch", "3").exit_code == 1
     single = invoke(*RUN, "-i", folder / "digit4.png", "-o", tmp_path / "one")
     assert single.exit_code == 0, single.output
-    batched = load_image(tmp_path / "many" / "digit4" / "reconstruction.png")
+    batched = load_image(tmp_path / "many" / "digit4.png" / "reconstruction.png")
     alone = load_image(tmp_path / "one" / "reconstruction.png")
     assert (batched - alone).abs().max() <= 2 / 255  # the same optimisation; at most one grey level apart
-    assert json.loads((tmp_path / "many" / "digit4" / "run.json").read_text())["batch"]["size"] == 2
+    assert json.loads((tmp_path / "many" / "digit4.png" / "run.json").read_text())["batch"]["size"] == 2
 
 
 def test_existing_results_are_refused_before_any_work_and_resume_skips_them(folder, tmp_path, monkeypatch):
@@ -88,7 +88,7 @@ def test_an_interrupt_keeps_finished_inputs_and_resume_finishes_the_rest(folder,
     assert first.exit_code == 130
     statuses = {json.loads(line)["name"]: json.loads(line)["status"]
                 for line in (out / "index" / "shard-0-of-1.jsonl").read_text().splitlines()}
-    assert statuses == {"digit0": "ok", "digit1": "ok", "digit2": "interrupted", "digit3": "interrupted"}
+    assert statuses == {"digit0.png": "ok", "digit1.png": "ok", "digit2.png": "interrupted", "digit3.png": "interrupted"}
     monkeypatch.setattr(map_module, "check_finite", real)
     finished = invoke(*RUN, "-i", folder, "-o", out, "--batch", "2", "--resume")
     assert finished.exit_code == 1 and "2 complete already" in finished.stderr
@@ -100,9 +100,9 @@ def test_per_input_forward_specs_from_a_manifest(folder, tmp_path):
     (tmp_path / "list.csv").write_text("path,forward\nin/digit0.png,test-noise:std=0.2\nin/digit1.png,\n")
     result = invoke(*RUN, "-i", tmp_path / "list.csv", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    noisy = json.loads((tmp_path / "out" / "digit0" / "run.json").read_text())
+    noisy = json.loads((tmp_path / "out" / "in__digit0.png" / "run.json").read_text())
     assert noisy["forward"] == ["test-blur", "test-noise:std=0.2"]  # sigma=1 is the default
-    assert json.loads((tmp_path / "out" / "digit1" / "run.json").read_text())["forward"] == ["test-blur"]
+    assert json.loads((tmp_path / "out" / "in__digit1.png" / "run.json").read_text())["forward"] == ["test-blur"]
 
 
 def test_crop_resize_and_restore_size(tmp_path, fake_manager):
@@ -127,9 +127,9 @@ def test_posterior_samples_for_many_inputs(folder, tmp_path):
                     "--batch", "4")
     assert result.exit_code == 1  # the broken input
     for index in range(5):
-        files = {p.name for p in (tmp_path / "vi" / f"digit{index}").iterdir()}
+        files = {p.name for p in (tmp_path / "vi" / f"digit{index}.png").iterdir()}
         assert {"sample_000.png", "sample_002.png", "posterior_std.png", "run.json"} <= files
-        record = json.loads((tmp_path / "vi" / f"digit{index}" / "run.json").read_text())
+        record = json.loads((tmp_path / "vi" / f"digit{index}.png" / "run.json").read_text())
         assert record["solver"]["method"] == "vi" and "posterior" in record
 
 
@@ -165,4 +165,4 @@ def test_the_python_api_for_many_inputs(folder, tmp_path):
                                               invgen.MAPSettings(steps=5), counter, losses=["test-sse"],
                                               options=invgen.RunOptions(("test-blur",), simulate=True, batch=3))
     assert merged and outcome.failed == 1 and sorted(counter.done_rows) == ["error"] + ["ok"] * 5
-    assert (tmp_path / "out" / "digit3" / "reconstruction.png").is_file()
+    assert (tmp_path / "out" / "digit3.png" / "reconstruction.png").is_file()

@@ -39,7 +39,7 @@ def test_a_one_batch_run_parses_each_forward_spec_once_and_builds_its_chain_once
                                        settings=MAPSettings(steps=3),
                                        options=RunOptions(FORWARD, simulate=True, batch=8), device="cpu")
     assert merged and [row["status"] for row in outcome.rows] == ["ok"] * 3
-    assert "domain" in __import__("json").loads((tmp_path / "out" / "clean0" / "run.json").read_text())
+    assert "domain" in __import__("json").loads((tmp_path / "out" / "clean0.png" / "run.json").read_text())
     assert parses == Counter({spec: 1 for spec in FORWARD})
     assert builds == [2]
 

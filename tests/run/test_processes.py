@@ -30,10 +30,10 @@ def test_torchrun_splits_a_folder_with_no_overlap_and_no_gap(folder, tmp_path, i
         shards[path.stem] = [json.loads(line)["name"] for line in path.read_text().splitlines()]
     assert sorted(shards) == ["shard-0-of-2", "shard-1-of-2"]
     done = [name for names in shards.values() for name in names]
-    assert sorted(done) == [f"image{i}" for i in range(7)] and len(done) == len(set(done))
-    assert shards["shard-0-of-2"] == ["image0", "image2", "image4", "image6"]
+    assert sorted(done) == [f"image{i}.png" for i in range(7)] and len(done) == len(set(done))
+    assert shards["shard-0-of-2"] == ["image0.png", "image2.png", "image4.png", "image6.png"]
     merged = [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
-    assert [row["name"] for row in merged] == [f"image{i}" for i in range(7)]
+    assert [row["name"] for row in merged] == [f"image{i}.png" for i in range(7)]
     assert {row["status"] for row in merged} == {"ok"}
 
 
