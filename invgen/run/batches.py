@@ -30,7 +30,7 @@ from invgen.run.options import RunOptions, auto_batch
 from invgen.run.record import run_record
 from invgen.run.store import RunStore
 from invgen.runtime.reporting import debugging, one_line
-from invgen.runtime.signals import stop_signals
+from invgen.runtime.signals import Stops, stop_signals
 from invgen.solvers.map import MAPSettings, Progress
 from invgen.solvers.solving import solve
 from invgen.solvers.vi import VISettings
@@ -142,8 +142,8 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
         solve_seconds = (time.perf_counter() - began) / len(loaded)
         warnings: list[str] = []
         baselines = optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
-        domain = optional(lambda: _domain_reports(result, problem, setup, settings, specs, model),
-                          warnings, "domain check") if options.domain_check and not result.interrupted else None
+        domain = (_stoppable(lambda: _domain_reports(result, problem, setup, settings, specs, model), stops,
+                             warnings, "domain check") if options.domain_check and not result.interrupted else None)
         for index, entry in enumerate(loaded):
             try:
                 one = pick(result, index)
@@ -166,6 +166,21 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                 "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
                 "metrics": {k: v[0] for k, v in one.metrics.items()}})
     return result.interrupted or bool(stops)
+
+
+def _stoppable(compute: Callable[[], Any], stops: Stops, warnings: list[str], what: str) -> Any:
+    """An extra after the solve that a Ctrl-C or SIGTERM cuts short (the domain check's reference solves take
+    minutes): skipped with a warning, the finished solve is still written, and the run then stops."""
+    if not stops:
+        try:
+            with stops.solve_phase():
+                value = optional(compute, warnings, what)
+        except KeyboardInterrupt:
+            value = None
+        if not stops:
+            return value
+    warnings.append(f"{what} skipped: the run was stopped (Ctrl-C or SIGTERM) before it finished")
+    return None
 
 
 def _domain_reports(result: RunResult, problem: Any, setup: Setup, settings: MAPSettings | VISettings,

@@ -39,3 +39,32 @@ def test_run_records_the_domain_check_and_measures_the_reference_once(tmp_path, 
     assert cached[0].stat().st_mtime_ns == stamp  # reused, not measured again
     skipped = invoke(*command, "-o", tmp_path / "c", "--no-domain-check")
     assert skipped.exit_code == 0 and "domain" not in json.loads((tmp_path / "c" / "run.json").read_text())
+
+
+def test_a_stop_during_the_reference_solves_ends_the_run_at_once_and_keeps_the_result(tmp_path, fake_manager,
+                                                                                       monkeypatch):
+    import os
+    import signal
+
+    import invgen.run.domain as domain
+
+    monkeypatch.setenv("INVGEN_HOME", str(tmp_path / "home"))
+    save_image(tmp_path / "in.png", torch.zeros(1, 16, 16))
+    steps, real = [], domain.solve
+
+    def stopped_at_the_second_step(problem, settings, **_):
+        def step(progress):
+            steps.append(progress.step)
+            if len(steps) == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the generator's own images are fitted
+        return real(problem, settings, callback=step)
+
+    monkeypatch.setattr(domain, "solve", stopped_at_the_second_step)
+    result = invoke("run", "-g", "toy:size=16,layers=2", "--loss", "test-sse", "-f", "test-down", "-i",
+                    tmp_path / "in.png", "--simulate", "--steps", "20", "-o", tmp_path / "out")
+    assert result.exit_code == 130, result.output
+    assert len(steps) == 2  # the reference solve stopped at the step it was in, not after its 20 steps
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["interrupted"] is False and "domain" not in record  # the solve itself finished
+    assert any("domain check skipped: the run was stopped" in warning for warning in record["warnings"])
+    assert not list((tmp_path / "home").rglob("domain/*.json"))  # nothing half-measured is cached
