@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+from invgen.errors import INTERRUPTED
 from invgen.runtime.reporting import reported_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -44,9 +45,12 @@ def serve(
 
             print(f"invgen serve: working folder {root} (removed when the server stops)", file=sys.stderr)
             server = Server(Workspace(root), device)
-            launch(build_page(server, generator), host, port, root, upload_bytes)
+            stopped = launch(build_page(server, generator), server, host, port, upload_bytes)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+        if stopped:
+            print("invgen serve: stopped; working folder removed", file=sys.stderr)
+            raise typer.Exit(INTERRUPTED)
 
 
 def _importable(module: str) -> bool:
@@ -64,6 +68,7 @@ def _keep_writes_in(root: Path) -> None:
     os.environ["GRADIO_TEMP_DIR"] = str(root / "gradio")  # uploads and copies of results
     os.environ["GRADIO_EXAMPLES_CACHE"] = str(root / "examples")
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no telemetry, no version check
+    os.environ.pop("GRADIO_SHARE", None)  # never a public tunnel (launch also passes share=False)
     os.environ.setdefault("MPLCONFIGDIR", str(root / "matplotlib"))  # the figures' font cache
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(root / "torch"))
     tempfile.tempdir = str(root / "tmp")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shlex
+import shutil
 import threading
 import uuid
 import zipfile
@@ -20,6 +21,7 @@ import numpy as np
 from invgen.run.events import Events
 from invgen.errors import InputError, UsageError
 from invgen.registry.spec import quote_value
+from invgen.serve.chain import confined
 
 MAX_SIDE = 4096  # pixels: larger uploads are refused before they are decoded
 PAINT_SIZE = 256  # pixels: smaller images are enlarged by a whole factor for painting
@@ -42,19 +44,22 @@ class Upload:
 
 
 def read_upload(path: str | Path) -> Upload:
-    """Check the size before decoding, then keep the largest centred square (grey stays grey)."""
-    from PIL import Image, UnidentifiedImageError
+    """Check the size before decoding, then keep the largest centred square (grey stays grey). Messages say
+    "the upload", never where the server keeps it."""
+    from invgen.io.images import open_picture
 
     try:
-        with Image.open(path) as picture:
+        with open_picture(path, "picture") as picture:
             width, height = picture.size
             if max(width, height) > MAX_SIDE:
                 raise InputError(f"the image is {width}x{height}: at most {MAX_SIDE} pixels a side are accepted; "
                                  "shrink it first")
             grey = picture.mode in ("1", "L", "I", "I;16", "F")
             array = np.asarray(_flattened(picture).convert("L" if grey else "RGB"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise InputError(f"the upload is not a picture this page reads ({error}); use PNG or JPEG") from None
+    except InputError as error:
+        text = str(error).replace(f"{path}: ", "the upload: ").replace(str(path), "the upload")
+        raise InputError(text.replace("not a readable picture", "not a picture this page reads (use PNG or JPEG)")) \
+            from None
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
     square = array[top:top + side, left:left + side]
@@ -114,19 +119,28 @@ class Request:
     seed: int = 0
     mask_model: str | None = None
     starts: int = 1
+    files: tuple[tuple[str, str], ...] = ()  # the uploads the specs name: (name on the page, where the server keeps it)
 
-    def specs(self, mask: str | None) -> list[str]:
-        """The forward chain, with ``MASK_MODEL:path=MASK,resize=true`` first when a mask was painted."""
+    def specs(self, mask: str | None, inputs: str = "inputs") -> list[str]:
+        """The forward chain, with ``MASK_MODEL:path=MASK,resize=true`` first when a mask was painted, and the
+        uploads it names read from the folder ``inputs`` (where :func:`run_job` copies them)."""
+        chain = [confined("forward", spec, self._placed(inputs)) for spec in self.chain]
         if mask:
             if self.mask_model is None:
                 raise UsageError("painting needs a forward model with the mask-file role and none is installed "
                                  "(see `invgen list forward`); clear the paint or install one")
-            return [f"{self.mask_model}:path={quote_value(mask)},resize=true", *self.chain]
-        return list(self.chain) or ["identity"]
+            return [f"{self.mask_model}:path={quote_value(mask)},resize=true", *chain]
+        return chain or ["identity"]
+
+    def generator_spec(self, inputs: str = "inputs") -> str:
+        return confined("generator", self.generator, self._placed(inputs))
+
+    def _placed(self, inputs: str) -> dict[str, str]:
+        return {name: f"{inputs}/{name}" for name, _ in self.files}
 
     def command(self, has_mask: bool) -> str:
         """The same run from a shell, in the unpacked zip's folder (inputs/ beside the results)."""
-        words = ["invgen", "run", "--generator", self.generator]
+        words = ["invgen", "run", "--generator", self.generator_spec()]
         for spec in self.specs(MASK if has_mask else None):
             words += ["--forward", spec]
         words += ["--input", INPUT, "--resize"] + (["--simulate"] if self.simulate else [])
@@ -198,22 +212,33 @@ def run_job(folder: Path, upload: Upload, mask: np.ndarray | None, request: Requ
     _write_png(folder / INPUT, upload.pixels)
     if mask is not None:
         _write_png(folder / MASK, np.where(mask, 0, 255).astype(np.uint8))
-    specs = request.specs(str(folder / MASK) if mask is not None else None)
-    if request.generator not in generators:
-        generators[request.generator] = build_generator(request.generator)
+    for name, kept in request.files:
+        shutil.copyfile(kept, folder / "inputs" / name)
+    inputs = str(folder / "inputs")
+    specs = request.specs(str(folder / MASK) if mask is not None else None, inputs)
+    generator = request.generator_spec(inputs)
+    if generator not in generators:
+        generators[generator] = build_generator(generator)
     settings = (MAPSettings(steps=request.steps, lr=request.lr, seed=request.seed, starts=request.starts)
                 if request.method == "map" else
                 VISettings(steps=request.steps, map_lr=request.lr, seed=request.seed, samples=request.samples,
                            starts=request.starts))
     options = RunOptions(tuple(specs), request.simulate, request.seed, 1, Geometry(resize=True), gif=True)
     results = folder / "result"
-    job = prepare(folder / INPUT, results, generators[request.generator], options, settings,
+    job = prepare(folder / INPUT, results, generators[generator], options, settings,
                   preset=request.preset, device=device)
     job.run(live)
     command = request.command(mask is not None)
     archive = folder / "invgen-result.zip"
-    pack(archive, results, folder / "inputs", command)
-    return Finished(folder, results, archive, command, json.loads((results / "run.json").read_text()))
+    pack(archive, results, folder / "inputs", command, folder)
+    return Finished(folder, results, archive, command, json.loads(private((results / "run.json").read_text(), folder)))
+
+
+def private(text: str, folder: Path) -> str:
+    """``text`` (a record, a message) without the server's paths: the job's folder as the zip's own folder
+    (``inputs/mask.png``), any other place in the server's folders as ``(server)``."""
+    text = text.replace(f"{folder}/", "")
+    return text.replace(str(folder.parent.parent), "(server)")
 
 
 def _write_png(path: Path, pixels: np.ndarray) -> None:
@@ -226,12 +251,16 @@ def _write_png(path: Path, pixels: np.ndarray) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def pack(archive: Path, results: Path, inputs: Path, command: str) -> None:
-    """The results at the zip's top level (as ``invgen run`` writes them), ``inputs/`` and ``command.sh``."""
+def pack(archive: Path, results: Path, inputs: Path, command: str, folder: Path) -> None:
+    """The results at the zip's top level (as ``invgen run`` writes them; ``run.json`` naming its files relative
+    to the zip's folder, not where the server kept them: :func:`private`), ``inputs/`` and ``command.sh``."""
     partial = archive.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as packed:
         for path in sorted(results.iterdir()):
-            packed.write(path, path.name)
+            if path.name == "run.json":
+                packed.writestr(path.name, private(path.read_text(), folder))
+            else:
+                packed.write(path, path.name)
         for path in sorted(inputs.iterdir()):
             packed.write(path, f"inputs/{path.name}")
         packed.writestr("command.sh", f"#!/bin/sh\n# the same run from this folder\n{command}\n")

@@ -3,6 +3,7 @@ posterior samples with their uncertainty out, live, with the result folder as a 
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -12,8 +13,9 @@ import gradio as gr
 from invgen.registry.manager import registry
 from invgen.registry.table import MASK_FILE, ComponentInfo
 from invgen.runtime.reporting import one_line
-from invgen.serve.chain import chain_lines, spec_from_widgets, widget_kind, widget_label
-from invgen.serve.jobs import LiveRun, Request, Upload, Workspace, painted_mask, read_upload, run_job
+from invgen.registry.paths import path_values
+from invgen.serve.chain import chain_lines, confined, spec_from_widgets, upload_name, widget_kind, widget_label
+from invgen.serve.jobs import LiveRun, Request, Upload, Workspace, painted_mask, private, read_upload, run_job
 
 DEFAULT = "default"  # the preset choice that lets the forward model, the generator or the method decide
 POLL_S = 0.3  # seconds between live updates while a job runs
@@ -38,9 +40,26 @@ class Server:
     def __init__(self, workspace: Workspace, device: str) -> None:
         self.workspace = workspace
         self.device = device
+        self.examples: set[Path] = set()  # the registered examples, which the page may read too
         self.generators: dict[str, Any] = {}
         self.live: dict[str, LiveRun] = {}
+        self.workers: set[threading.Thread] = set()
         self.lock = threading.Lock()  # one generator build at a time
+
+    def received(self, path: str | None) -> str | None:
+        """``path`` if the page may read it (an upload, which gradio keeps in the server's folder, or one of the
+        examples); None for anything else a crafted request names."""
+        if path is None:
+            return None
+        where = Path(path).resolve()
+        return str(where) if where.is_relative_to(self.workspace.root.resolve()) or where in self.examples else None
+
+    def shutdown(self, timeout_s: float = 30.0) -> None:
+        """Stop every running solve at its next step and wait for it, so the server never exits under a solve."""
+        for live in list(self.live.values()):
+            live.stop.set()
+        for worker in list(self.workers):
+            worker.join(timeout_s)
 
     def stop(self, request: gr.Request) -> str:
         live = self.live.get(request.session_hash or "")
@@ -51,20 +70,32 @@ class Server:
 
     def run(self, method: str, upload: Upload | None, painting: dict | None, generator: str, chain: str,
             simulate: bool, map_preset: str, vi_preset: str, steps: float, lr: float, samples: float, seed: float,
-            starts: float, request: gr.Request) -> Iterator[tuple]:
+            starts: float, uploads: dict[str, str] | None, request: gr.Request) -> Iterator[tuple]:
         if upload is None:
             yield _status("Upload an image or click an example first.")
             return
         preset = map_preset if method == "map" else vi_preset
         mask_model = registry().with_role("forward", MASK_FILE)
-        job = Request(generator.strip(), tuple(chain_lines(chain)), bool(simulate), method,
+        lines, uploads = chain_lines(chain), uploads or {}
+        try:  # every file a spec names must be one of this session's uploads
+            named = {name for spec in lines for name in path_values("forward", spec).values()}
+            named |= set(path_values("generator", generator.strip()).values())
+            for spec in lines:
+                confined("forward", spec, uploads)
+            confined("generator", generator.strip(), uploads)
+        except Exception as error:  # noqa: BLE001 - shown on the page
+            yield _status(f"**Failed**: {one_line(error)}")
+            return
+        job = Request(generator.strip(), tuple(lines), bool(simulate), method,
                       None if preset == DEFAULT else preset, int(steps), float(lr), int(samples), int(seed),
-                      None if mask_model is None else mask_model.name, int(starts))
+                      None if mask_model is None else mask_model.name, int(starts),
+                      tuple((name, uploads[name]) for name in sorted(named)))
         mask = painted_mask(list((painting or {}).get("layers") or []), upload)
         live = LiveRun()
         self.live[request.session_hash or ""] = live
         outcome: dict[str, Any] = {}
         worker = threading.Thread(target=self._work, args=(upload, mask, job, live, outcome), daemon=True)
+        self.workers.add(worker)
         worker.start()
         try:
             while worker.is_alive():
@@ -79,12 +110,15 @@ class Server:
         yield _finished(outcome["finished"], method)
 
     def _work(self, upload: Upload, mask: Any, job: Request, live: LiveRun, outcome: dict[str, Any]) -> None:
+        folder = self.workspace.root / "jobs"
         try:
             with self.lock:
                 folder = self.workspace.new_job()
             outcome["finished"] = run_job(folder, upload, mask, job, live, self.generators, self.device)
         except BaseException as error:  # noqa: BLE001 - every failure becomes the page's one-line message
-            outcome["error"] = one_line(error)
+            outcome["error"] = private(one_line(error), folder)
+        finally:
+            self.workers.discard(threading.current_thread())
 
 
 OUTPUTS = ("status", "observation", "reconstruction", "prediction", "posterior", "samples", "mean", "std",
@@ -151,7 +185,7 @@ def _finished(done: Any, method: str) -> tuple:
     )
 
 
-def _chain_builder(chain: gr.Textbox) -> None:
+def _chain_builder(chain: gr.Textbox, uploads: gr.State, server: Server) -> None:
     """A dropdown of the registered forward models; each one's parameters as typed widgets and an add button."""
     forward = registry().components["forward"]
     names = sorted(forward)
@@ -162,15 +196,15 @@ def _chain_builder(chain: gr.Textbox) -> None:
         info = forward[name]
         with gr.Group(visible=name == picked.value) as group:
             gr.Markdown(f"**{name}**: {info.summary} ({info.plugin})")
-            widgets = [_widget(param) for param in info.params]
+            widgets = [_widget(param, f"invgen-{name}-{param.name}") for param in info.params]
             add = gr.Button(f"add {name} to the chain", size="sm", elem_id=f"invgen-add-{name}")
-            add.click(_adder(info), inputs=[chain, *widgets], outputs=[chain], queue=False)
+            add.click(_adder(info, server), inputs=[chain, uploads, *widgets], outputs=[chain, uploads], queue=False)
         groups.append(group)
     picked.change(lambda chosen: [gr.update(visible=n == chosen) for n in names], inputs=[picked], outputs=groups,
                   queue=False)
 
 
-def _widget(param: Any) -> gr.components.Component:
+def _widget(param: Any, elem_id: str) -> gr.components.Component:
     label, info = widget_label(param), param.doc or None
     kind = widget_kind(param)
     if kind == "number":
@@ -181,24 +215,42 @@ def _widget(param: Any) -> gr.components.Component:
     if kind == "dropdown":
         return gr.Dropdown(list(param.choices), value=param.default, label=label, info=info)
     if kind == "file":
-        return gr.File(label=label, type="filepath", file_count="single")
+        return gr.File(label=label, type="filepath", file_count="single", elem_id=elem_id)
     return gr.Textbox(value="" if param.default is None else param.format(param.default), label=label, info=info)
 
 
-def _adder(info: ComponentInfo) -> Any:
-    def add(chain: str, *values: Any) -> str:
+def _adder(info: ComponentInfo, server: Server) -> Any:
+    """The add button: the spec from the widgets, its files kept as this session's uploads and named by their
+    own names (the chain box never shows where the server keeps them)."""
+    def add(chain: str, uploads: dict[str, str] | None, *values: Any) -> tuple[str, dict[str, str]]:
+        uploads = dict(uploads or {})
+        given = list(values)
+        for index, param in enumerate(info.params):
+            if widget_kind(param) == "file" and given[index] is not None:
+                kept = server.received(given[index])
+                if kept is None:
+                    gr.Warning("that file was not uploaded to this page; upload it again")
+                    return chain, uploads
+                name = upload_name(kept, uploads)
+                uploads[name], given[index] = kept, name
         try:
-            spec = spec_from_widgets(info, values)
+            spec = spec_from_widgets(info, given)
         except Exception as error:  # noqa: BLE001 - shown on the page, the chain unchanged
             gr.Warning(one_line(error))
-            return chain
-        return "\n".join([*chain_lines(chain), spec])
+            return chain, uploads
+        return "\n".join([*chain_lines(chain), spec]), uploads
     return add
 
 
-def _load_upload(path: str | None) -> tuple[Upload | None, Any, str]:
+def _loader(server: Server) -> Any:
+    def load(path: str | None) -> tuple[Upload | None, Any, str]:
+        return _load_upload(server.received(path) if path is not None else None, path is not None)
+    return load
+
+
+def _load_upload(path: str | None, given: bool = False) -> tuple[Upload | None, Any, str]:
     if path is None:
-        return None, None, ""
+        return None, None, "**Cannot use this image**: it was not uploaded to this page" if given else ""
     try:
         upload = read_upload(path)
     except Exception as error:  # noqa: BLE001 - shown on the page
@@ -215,13 +267,16 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
     examples = [(example, name) for name in generators for example in found.examples_for(name)]
     default = generator or (examples[0][1] if examples else generators[0] if generators else "")
     presets = [DEFAULT, *sorted(found.presets)]
+    server.examples |= {Path(example.path).resolve() for example, _ in examples}
     with gr.Blocks(title="invgen serve") as page:
         gr.Markdown(HOW_TO)
         upload = gr.State(None)
+        uploads = gr.State({})  # this session's files for specs: the name shown -> where the server keeps it
         with gr.Row():
             with gr.Column(scale=1):
-                image = gr.Image(label="1. Image (your observation, or with simulate the clean image)",
-                                 type="filepath", sources=["upload", "clipboard"], height=260, elem_id="invgen-image")
+                image = gr.File(label="1. Image (your observation, or with simulate the clean image)",  # gr.Image
+                                type="filepath", file_types=["image"], height=140,  # would decode it unchecked
+                                elem_id="invgen-image")
                 note = gr.Markdown("", elem_id="invgen-upload-note")
                 if examples:
                     gr.Examples([[str(e.path)] for e, _ in examples], inputs=[image], label="examples",
@@ -234,13 +289,14 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
             with gr.Column(scale=1):
                 gr.Markdown("**3. Generator, corruption and solver**")
                 generator_box = gr.Dropdown(generators, value=default, label="generator", allow_custom_value=True,
+                                            elem_id="invgen-generator",
                                             info="a registered name or a spec such as stylegan2:weights=FILE")
                 simulate = gr.Checkbox(value=True, label="simulate: my image is clean; corrupt it first and score "
                                                          "the result against it")
                 chain = gr.Textbox(label="corruption chain (one spec per line; the painted mask comes first)",
                                    lines=3, placeholder="nothing: identity", elem_id="invgen-chain")
                 with gr.Accordion("add a corruption", open=False):
-                    _chain_builder(chain)
+                    _chain_builder(chain, uploads, server)
                 with gr.Row():
                     map_preset = gr.Dropdown(presets, value=DEFAULT, label="MAP objective",
                                              info="default: the generator's own (see invgen list presets)")
@@ -282,11 +338,11 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
             command = gr.Code(label="the same run from the command line (in the unpacked zip's folder)", wrap_lines=True,
                               language="shell", elem_id="invgen-command")
 
-        image.change(_load_upload, inputs=[image], outputs=[upload, painting, note], queue=False)
+        image.change(_loader(server), inputs=[image], outputs=[upload, painting, note], queue=False)
         outputs = [status, observation, reconstruction, prediction, posterior, samples_gallery, mean, std,
                    modes_row, modes_gallery, animation, comparison, archive, command]
         settings = [upload, painting, generator_box, chain, simulate, map_preset, vi_preset, steps, lr, samples, seed,
-                    starts]
+                    starts, uploads]
         for button, method in ((run_map, "map"), (run_vi, "vi")):
             button.click(_bound(server, method), inputs=settings, outputs=outputs, concurrency_limit=1,
                          concurrency_id="solve", show_progress="minimal")
@@ -297,9 +353,9 @@ def build_page(server: Server, generator: str | None) -> gr.Blocks:
 def _bound(server: Server, method: str) -> Any:
     def run(upload: Upload | None, painting: dict | None, generator: str, chain: str, simulate: bool,
             map_preset: str, vi_preset: str, steps: float, lr: float, samples: float, seed: float, starts: float,
-            request: gr.Request) -> Iterator[tuple]:
+            uploads: dict[str, str] | None, request: gr.Request) -> Iterator[tuple]:
         yield from server.run(method, upload, painting, generator, chain, simulate, map_preset, vi_preset, steps,
-                              lr, samples, seed, starts, request)
+                              lr, samples, seed, starts, uploads, request)
     return run
 
 
@@ -309,8 +365,23 @@ def theme() -> Any:
                              font_mono=["ui-monospace", "monospace"])
 
 
-def launch(page: gr.Blocks, host: str, port: int, root: Path, max_upload: int) -> None:
-    """Serve ``page`` until interrupted: one solve at a time (others wait in the queue), uploads limited to ``max_upload`` bytes."""
+def launch(page: gr.Blocks, server: Server, host: str, port: int, max_upload: int) -> bool:
+    """Serve ``page`` until Ctrl-C or SIGTERM: one solve at a time (others wait in the queue), uploads limited to
+    ``max_upload`` bytes, never shared through gradio's public tunnel (whatever ``GRADIO_SHARE`` says). A stop
+    ends the running solve at its next step and waits for it before the server closes (a solve cut off by the
+    interpreter's exit aborts the process). Returns True when a signal stopped it."""
     page.queue(default_concurrency_limit=1, max_size=32)
     page.launch(server_name=host, server_port=port, max_file_size=max_upload, theme=theme(), css=CSS,
-                allowed_paths=[str(root)], show_error=True, quiet=False, footer_links=[])
+                allowed_paths=[str(server.workspace.root)], show_error=True, quiet=False, footer_links=[],
+                share=False, prevent_thread_lock=True)
+    stopped = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stopped.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopped.wait(0.2) and page.is_running:
+            pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        server.shutdown()
+        page.close()
+    return stopped.is_set()

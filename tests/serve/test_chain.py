@@ -5,7 +5,7 @@ import pytest
 from invgen.errors import SpecError
 from invgen.registry.params import Param
 from invgen.registry.table import ComponentInfo
-from invgen.serve.chain import chain_lines, spec_from_widgets, widget_kind, widget_label
+from invgen.serve.chain import chain_lines, confined, spec_from_widgets, upload_name, widget_kind, widget_label
 from invgen.registry.spec import parse_spec
 
 INFO = ComponentInfo("forward", "thing", "a:b", params=(
@@ -50,3 +50,22 @@ def test_bad_widget_values_name_the_parameter_and_what_is_valid(values, message)
 
 def test_the_chain_box_is_one_spec_per_line():
     assert chain_lines("  blur:sigma=2\n\n noise:std=0.1 \n") == ["blur:sigma=2", "noise:std=0.1"]
+
+
+@pytest.mark.parametrize("named", ["/etc/hostname", "/no/such/file.png", "../../etc/passwd", "m2.png"])
+def test_a_spec_on_the_page_may_name_only_this_session_s_uploads(fake_manager, named):
+    """The same one line whether or not the file exists on the server: the page tells nothing about its files."""
+    uploads = {"m.png": "/srv/gradio/abc/m.png"}
+    assert confined("forward", "test-maskfile:path=m.png", uploads) == "test-maskfile:path=/srv/gradio/abc/m.png"
+    with pytest.raises(SpecError) as refused:
+        confined("forward", f"test-maskfile:path={named}", uploads)
+    assert str(refused.value) == (f"{named!r} is not a file uploaded on this page; the page reads only its uploads: "
+                                  "add the file with the corruption's file box")
+    assert confined("forward", "test-noise:std=0.1", {}) == "test-noise:std=0.1"  # no path: nothing to resolve
+
+
+def test_uploads_are_shown_by_their_own_names_never_the_server_s_paths():
+    uploads = {"m.png": "/srv/a/m.png"}
+    assert upload_name("/srv/a/m.png", uploads) == "m.png"  # the same upload again
+    assert upload_name("/srv/b/m.png", uploads) == "m-2.png"
+    assert upload_name("/srv/c/my mask (1).png", {}) == "my_mask_1_.png"

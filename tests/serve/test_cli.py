@@ -26,8 +26,10 @@ def test_the_page_is_local_unless_asked_and_its_folder_is_removed_after(monkeypa
 
     seen = {}
 
-    def launch(blocks, host, port, root, max_upload):
+    def launch(blocks, server, host, port, max_upload):
+        root = server.workspace.root
         seen.update(host=host, port=port, root=root, max_upload=max_upload, exists=root.is_dir())
+        return False
     monkeypatch.setattr(page, "launch", launch)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     for name in ("GRADIO_TEMP_DIR", "GRADIO_EXAMPLES_CACHE", "GRADIO_ANALYTICS_ENABLED"):

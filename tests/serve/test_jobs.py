@@ -39,8 +39,9 @@ def test_too_large_or_unreadable_uploads_are_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match="4097x1: at most 4096 pixels a side"):
         read_upload(tmp_path / "long.png")
     (tmp_path / "notes.png").write_text("not a picture")
-    with pytest.raises(InputError, match="not a picture this page reads"):
+    with pytest.raises(InputError, match="not a picture this page reads") as refused:
         read_upload(tmp_path / "notes.png")
+    assert str(tmp_path) not in str(refused.value)  # the server's path to the upload is not told
 
 
 def _layer(side, painted):
@@ -100,6 +101,7 @@ def test_a_job_writes_what_invgen_run_writes_and_its_command_repeats_it(toy_uplo
         names = set(packed.namelist())
         assert names == set(done.record["files"]) | {"run.json", "inputs/input.png", "inputs/mask.png", "command.sh"}
         assert json.loads(packed.read("run.json")) == done.record
+        assert str(tmp_path) not in packed.read("run.json").decode()  # the zip's own paths: inputs/mask.png ...
         assert (np.asarray(Image.open(packed.open("inputs/mask.png"))) == 0).sum() == 36
         packed.extractall(tmp_path / "unpacked")
     monkeypatch.chdir(tmp_path / "unpacked")
@@ -129,3 +131,21 @@ def test_without_simulate_the_upload_is_the_observation_resized_to_the_chains_ou
     assert done.record["simulate"] is False and done.record["input_geometry"]["resized_from"] == [20, 20]
     assert Image.open(done.results / "observation.png").size == (8, 8)
     assert "--simulate" not in shlex.split(done.command)
+
+
+def test_an_uploaded_file_a_spec_names_is_read_from_the_job_s_inputs_and_named_so_in_the_zip(toy_upload, tmp_path):
+    kept = tmp_path / "gradio" / "f00d" / "holes.png"  # where gradio keeps an upload
+    kept.parent.mkdir(parents=True)
+    holes = np.full((16, 16), 255, np.uint8)
+    holes[4:12, 4:12] = 0
+    Image.fromarray(holes).save(kept)
+    request = Request("toy:size=16,layers=2", ("test-maskfile:path=holes.png,resize=true",), True, "map",
+                      "test-preset", 5, 0.1, files=(("holes.png", str(kept)),))
+    done = run_job(Workspace(tmp_path / "work").new_job(), toy_upload, None, request, LiveRun(), {}, "cpu")
+    assert done.record["forward"] == ["test-maskfile:path=inputs/holes.png,resize=true"]
+    assert "--forward test-maskfile:path=inputs/holes.png,resize=true" in done.command
+    with zipfile.ZipFile(done.archive) as packed:
+        assert np.array_equal(np.asarray(Image.open(packed.open("inputs/holes.png"))), holes)
+        assert str(tmp_path) not in packed.read("run.json").decode()
+    observed = np.asarray(Image.open(done.results / "observation.png"))
+    assert observed.shape == (16, 16) and len(np.unique(observed[4:12, 4:12])) == 1  # hidden: one grey level

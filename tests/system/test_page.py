@@ -51,7 +51,8 @@ def server(tmp_path_factory):
         folder.mkdir()
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(places["tmp"]), "HOME": str(places["home"]),
-           "INVGEN_HOME": os.environ.get("INVGEN_HOME", str(base / "invgen-home"))}
+           "INVGEN_HOME": os.environ.get("INVGEN_HOME", str(base / "invgen-home")),
+           "GRADIO_SHARE": "True"}  # must not open gradio's public tunnel
     env.pop("MPLCONFIGDIR", None)
     process = subprocess.Popen([sys.executable, "-m", "invgen", "serve", "--port", str(port), "--device", "cpu"],
                                cwd=places["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -112,6 +113,14 @@ def _paint_a_bar(tab) -> None:
         tab.mouse.up()
 
 
+def _upload(tab, path: Path) -> None:
+    """Upload ``path`` as the image, as a user would: the file box cleared first if it holds one."""
+    clear = tab.locator("#invgen-image button[aria-label='Clear']")
+    if clear.count():
+        clear.first.click()
+    tab.locator("#invgen-image input[type=file]").set_input_files(str(path))
+
+
 def _set_steps(tab, steps: int) -> None:
     box = tab.locator("input[aria-label='number input for steps']")
     box.fill(str(steps))
@@ -149,7 +158,7 @@ def test_the_chain_builder_offers_every_forward_model_with_typed_parameters(page
 def test_upload_paint_run_map_and_download_the_result(page, tmp_path):
     assert page.get_by_text("mnist-digit7 (stylegan2-mnist32)").is_visible()  # the examples are offered
     digit = next(e.path for e in _examples() if e.name == "mnist-digit7")
-    page.locator("#invgen-image input[type=file]").set_input_files(str(digit))  # uploaded as a user would
+    _upload(page, digit)
     page.wait_for_selector("#invgen-paint canvas")
     page.wait_for_timeout(1000)
     _paint_a_bar(page)
@@ -175,6 +184,64 @@ def test_upload_paint_run_map_and_download_the_result(page, tmp_path):
     assert filled > 40  # the hidden pixels (grey in the observation) were filled in
     assert not np.array_equal(pictures["reconstruction"][hidden], pictures["inputs/input"][hidden])
     assert "--forward mask:path=inputs/mask.png,resize=true" in command and "--steps 40" in command
+
+
+@pytest.mark.parametrize("where, spec", [
+    ("chain", "mask:path=/etc/hostname"), ("chain", "mask:path=/no/such/file.png"),
+    ("chain", "mask:path=../../../../etc/passwd"), ("generator", "stylegan2:weights=/etc/passwd"),
+    ("generator", "stylegan2:weights=/no/such/weights.pkl")])
+def test_the_page_reads_no_server_file_a_client_names(page, where, spec):
+    """Existing or not, a server path typed on the page gets the same one line, and nothing is read."""
+    box = page.locator("#invgen-chain textarea" if where == "chain" else "#invgen-generator input")
+    kept = box.input_value()
+    box.fill(spec)
+    box.press("Tab")
+    status = page.locator("#invgen-status")
+    before = status.inner_text()
+    page.locator("#invgen-run-map").click()
+    sync_api.expect(status).not_to_have_text(before, timeout=RUN_MS)
+    named = spec.partition("=")[2]
+    sync_api.expect(status).to_contain_text(f"Failed: '{named}' is not a file uploaded on this page",
+                                            timeout=RUN_MS)
+    box.fill(kept)
+    box.press("Tab")
+
+
+def test_a_file_uploaded_in_the_chain_builder_is_shown_by_its_name(page, tmp_path):
+    holes = np.full((32, 32), 255, np.uint8)
+    holes[8:24, 8:24] = 0
+    Image.fromarray(holes).save(tmp_path / "holes.png")
+    page.get_by_text("add a corruption").click()
+    page.locator("#invgen-add-kind input").click()
+    page.get_by_role("option", name="mask", exact=True).click()
+    page.locator("#invgen-mask-path input[type=file]").set_input_files(str(tmp_path / "holes.png"))
+    page.wait_for_timeout(1500)
+    page.locator("#invgen-add-mask").click()
+    chain = page.locator("#invgen-chain textarea")
+    sync_api.expect(chain).to_have_value("mask:path=holes.png")  # not where the server keeps it
+    _set_steps(page, 10)
+    _run(page, "#invgen-run-map")
+    assert "--forward mask:path=inputs/holes.png" in page.locator("#invgen-command").inner_text()
+    chain.fill("")
+    page.get_by_text("add a corruption").click()
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def test_a_huge_upload_is_refused_before_it_is_decoded(server, page, tmp_path):
+    """A 12000x12000 PNG (140 KB of zeros) would take 144 MB decoded, more as the page's copies."""
+    Image.fromarray(np.zeros((12000, 12000), np.uint8)).save(tmp_path / "huge.png", optimize=False)
+    before = _peak_rss_mb(server[1].pid)
+    _upload(page, tmp_path / "huge.png")
+    sync_api.expect(page.locator("#invgen-upload-note")).to_contain_text(
+        "the upload: 12000x12000 pixels is more than invgen reads", timeout=RUN_MS)
+    assert _peak_rss_mb(server[1].pid) - before < 100  # the header was read, not the pixels
+    digit = next(e.path for e in _examples() if e.name == "mnist-digit7")
+    _upload(page, digit)
+    sync_api.expect(page.locator("#invgen-upload-note")).to_contain_text("32x32 pixels")
 
 
 def test_run_vi_shows_samples_and_the_uncertainty_map(page):
@@ -215,10 +282,17 @@ def test_stop_ends_a_long_run_with_its_best_result(page):
     sync_api.expect(status).to_contain_text("stopped early: the best result so far", timeout=RUN_MS)
 
 
-def test_the_server_wrote_nothing_outside_its_folder_and_removes_it(server, page):
+def test_sigterm_during_a_solve_ends_the_server_cleanly_and_it_wrote_only_in_its_folder(server, page):
     _url, process, places = server
-    process.send_signal(signal.SIGINT)
+    _set_steps(page, 2000)
+    page.locator("#invgen-run-map").click()
+    sync_api.expect(page.locator("#invgen-status")).to_contain_text("step ", timeout=RUN_MS)
+    process.send_signal(signal.SIGTERM)  # a scheduler's stop, in the middle of the solve
     output = process.communicate(timeout=60)[0]
-    assert "working folder" in output
-    for name, folder in places.items():
-        assert not any(folder.iterdir()), (name, sorted(p.name for p in folder.iterdir()))
+    assert process.returncode == 130, output[-2000:]
+    assert "terminate called" not in output and "Aborted" not in output, output[-3000:]
+    assert "public URL" not in output and "share link" not in output  # GRADIO_SHARE=True had no effect
+    folder = Path(next(line for line in output.splitlines() if "working folder" in line).split()[3])
+    assert not folder.exists()
+    for name, place in places.items():
+        assert not any(place.iterdir()), (name, sorted(p.name for p in place.iterdir()))
