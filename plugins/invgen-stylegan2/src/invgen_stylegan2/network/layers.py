@@ -26,7 +26,10 @@ class FullyConnectedLayer(nn.Module):
                  lr_multiplier: float = 1.0, bias_init: float = 0.0) -> None:
         super().__init__()
         self.lrelu = lrelu
-        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_multiplier)
+        weight = torch.randn(out_features, in_features)
+        if not weight.is_meta:  # laid out on the meta device (checkpoints/budget.py), an operation would load
+            weight /= lr_multiplier  # PyTorch's meta kernels (150 MB, over a second) to scale no values
+        self.weight = nn.Parameter(weight)
         self.bias = nn.Parameter(torch.full((out_features,), float(bias_init))) if bias else None
         self.weight_gain = lr_multiplier / math.sqrt(in_features)
         self.bias_gain = lr_multiplier

@@ -19,8 +19,9 @@ LRELU_GAIN = math.sqrt(2.0)
 
 
 def setup_filter(taps: Sequence[float] = (1, 3, 3, 1)) -> Tensor:
-    """The separable 2-D low-pass filter (outer product of ``taps``), normalised to sum 1."""
-    taps_t = torch.as_tensor(taps, dtype=torch.float32)
+    """The separable 2-D low-pass filter (outer product of ``taps``), normalised to sum 1; made on the CPU even
+    under a ``torch.device`` context (a network laid out on the meta device needs no meta operations)."""
+    taps_t = torch.as_tensor(taps, dtype=torch.float32, device="cpu")
     kernel = taps_t[:, None] * taps_t[None, :] if taps_t.dim() == 1 else taps_t
     return kernel / kernel.sum()
 
