@@ -3,6 +3,8 @@ chain once, the domain check's reference solves included."""
 
 from collections import Counter
 
+import pytest
+
 from invgen.io.images import save_image
 from invgen.problem.chain import Chain
 from invgen.registry.table import Registry
@@ -65,3 +67,24 @@ def test_inputs_with_chains_of_their_own_get_one_chain_per_distinct_chain(fake_m
     assert [row["status"] for row in outcome.rows] == ["ok"] * 4
     assert sorted(builds) == sorted([("test-blur:sigma=2",), ("test-blur:sigma=2", "test-noise:std=0.05"),
                                      ("test-blur:sigma=2", "test-noise:std=0.2")])
+
+
+def test_resume_from_python_refuses_results_made_with_other_settings(fake_manager, tmp_path):
+    import torch
+
+    from invgen.errors import ResultsDiffer
+
+    for index in range(2):
+        save_image(tmp_path / "in" / f"clean{index}.png", torch.rand(1, 16, 16) * 2 - 1)
+    options = RunOptions(FORWARD, simulate=True, domain_check=False)
+    common = dict(input=tmp_path / "in", output=tmp_path / "out", generator="toy:size=16,layers=2",
+                  options=options, losses=["test-sse"], device="cpu")
+    first, _ = reconstruct_many(settings=MAPSettings(steps=3), **common)
+    assert [row["status"] for row in first.rows] == ["ok", "ok"]
+    same, _ = reconstruct_many(settings=MAPSettings(steps=3), resume=True, **common)
+    assert same.skipped == 2 and not same.rows
+    with pytest.raises(ResultsDiffer, match=r"clean0.png/run.json: its result was made otherwise \(solver.lr was "
+                                            r"0.05, now 0.1\)"):
+        reconstruct_many(settings=MAPSettings(steps=3, lr=0.1), resume=True, **common)
+    redone, _ = reconstruct_many(settings=MAPSettings(steps=3, lr=0.1), resume=True, overwrite=True, **common)
+    assert redone.skipped == 0 and [row["status"] for row in redone.rows] == ["ok", "ok"]
