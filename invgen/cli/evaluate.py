@@ -67,7 +67,6 @@ def evaluate(
 
         check_mode(consistency)
         check_output(output, overwrite, resume)
-        lock = claim_output(output)
         baselines = [name for name in method if name in registry().baselines] if not ablation else []
         chosen = (lookup_ablation(ladder).steps if ablation else
                   tuple(lookup_method(name) for name in method if name not in registry().baselines))
@@ -78,6 +77,7 @@ def evaluate(
                                                          consistency=consistency), limit, ablation)
         command = "invgen eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
         target = resolve_device(device, tf32)
+        lock = claim_output(output)  # after every cheap check: a refused evaluation leaves no folder
         try:
             with _Bar() as bar:
                 results = run_experiment(experiment, output, command, resume, bar, target)

@@ -91,13 +91,15 @@ def check_output(output: Path, overwrite: bool, resume: bool) -> None:
 
 
 def claim_output(output: Path) -> FolderLock:
-    """Lock ``output`` (created) against a second evaluation writing there, as ``invgen run`` locks its own."""
+    """Lock ``output`` (created) against a second evaluation writing there, as ``invgen run`` locks its own; a
+    folder made here is removed again if the evaluation stops before writing anything."""
+    made = None if output.exists() else output
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{output}: cannot write results there ({error.strerror or error}); choose another "
                           "--output") from None
-    return FolderLock.take(output / ".lock-eval", output, "invgen eval")
+    return FolderLock.take(output / ".lock-eval", output, "invgen eval", made)
 
 
 def run_experiment(experiment: Experiment, output: Path, command: str = "", resume: bool = False,

@@ -78,8 +78,9 @@ def output_name(given: str) -> str:
     text, sep, options = given.partition(":")  # vol.nii.gz:slice=40 -> vol.nii.gz_slice40
     absolute = PurePosixPath(text).is_absolute()  # named by the file's name (and the hash of its whole path)
     parts = [part for part in PurePosixPath(text).parts if part not in ("/", ".")][-1 if absolute else 0:]
-    plain = all(_PLAIN_PART.fullmatch(part) for part in parts) and not absolute
-    name = "__".join(_UNSAFE.sub("_", part) for part in parts).strip("._")
+    joined = "__".join(_UNSAFE.sub("_", part) for part in parts)
+    name = joined.strip("._")
+    plain = all(_PLAIN_PART.fullmatch(part) for part in parts) and not absolute and name == joined
     if sep:
         name += "_" + _UNSAFE.sub("_", options.replace("=", "").replace(",", "_")).strip("_")
     if plain and name and name not in RUN_FILES:
