@@ -4,7 +4,8 @@
 The identity holds the generator (its canonical spec), the input's forward chain, the objective's terms, the
 solver's settings, how inputs become problems (simulation and its seed, geometry, window, consistency,
 calibration, extra files asked for) and the input file with its SHA-256. The device and the batch size are
-left out: they change how fast a result comes, not which result.
+left out: they change how fast a result comes, not which result; the file's path is recorded but not
+compared (its output folder is named by it already, and its content is compared).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from invgen.solvers.map import MAPSettings
 from invgen.solvers.vi import VISettings
 
 CHUNK = 1 << 20
+NOT_COMPARED = {"input.file"}  # recorded; the content decides (the same folder run from elsewhere, or moved, resumes)
 _ABSENT = object()
 
 
@@ -61,7 +63,7 @@ class RunIdentity:
         if not isinstance(recorded, dict):
             return "no settings identity (written by an older invgen or by hand)"
         old, new = _flat(recorded), _flat(self.of(item))
-        for key in sorted(set(old) | set(new)):
+        for key in sorted((set(old) | set(new)) - NOT_COMPARED):
             if old.get(key, _ABSENT) != new.get(key, _ABSENT):
                 return f"{key} was {_shown(old.get(key, _ABSENT))}, now {_shown(new.get(key, _ABSENT))}"
         return None

@@ -110,13 +110,13 @@ class Server:
         yield _finished(outcome["finished"], method)
 
     def _work(self, upload: Upload, mask: Any, job: Request, live: LiveRun, outcome: dict[str, Any]) -> None:
-        folder = self.workspace.root / "jobs"
+        folder: Path | None = None
         try:
             with self.lock:
                 folder = self.workspace.new_job()
             outcome["finished"] = run_job(folder, upload, mask, job, live, self.generators, self.device)
         except BaseException as error:  # noqa: BLE001 - every failure becomes the page's one-line message
-            outcome["error"] = private(one_line(error), folder)
+            outcome["error"] = one_line(error) if folder is None else private(one_line(error), folder)
         finally:
             self.workers.discard(threading.current_thread())
 

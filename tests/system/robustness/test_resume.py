@@ -164,3 +164,12 @@ def test_two_evaluations_into_one_folder_are_locked_against_each_other(tmp_path,
     finally:
         held.release()
     assert sorted(path.name for path in out.iterdir()) == []
+
+
+def test_the_same_folder_named_another_way_resumes(files, tmp_path, run, monkeypatch):
+    source = copies(tmp_path / "in", files["digit.png"], "a.png")
+    out = tmp_path / "out"
+    assert invoke(*run, "-i", source, "-o", out).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    resumed = invoke(*run, "-i", "in", "-o", "out", "--resume")  # relative now, absolute before
+    assert resumed.exit_code == 0 and "1 complete already" in resumed.stderr, resumed.output
