@@ -5,6 +5,7 @@ by ``invgen run`` and ``invgen weights add``; hypothesis then tries any config a
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -109,7 +110,8 @@ def _crafted(draw):
                              "synthesis.b4.torgb.weight", "mapping.fc1.bias",  # ours, and rosinality's:
                              "style.1.weight", "conv1.conv.weight", "to_rgb1.conv.weight", "convs.0.conv.weight",
                              "input.input", "latent_avg"])
-    shapes = st.lists(st.integers(0, 10**5), min_size=0, max_size=4)
+    shapes = st.lists(st.integers(0, 10**5), min_size=0, max_size=4).filter(  # torch holds no tensor of more
+        lambda shape: math.prod(shape) < 2**62)  # values than an int64 counts (its numel would overflow)
     tensors = draw(st.dictionaries(names, st.tuples(shapes, st.booleans()), max_size=12))
     return config, tensors
 
