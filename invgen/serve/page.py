@@ -14,7 +14,7 @@ from invgen.registry.manager import registry
 from invgen.registry.table import MASK_FILE, ComponentInfo
 from invgen.runtime.reporting import one_line
 from invgen.registry.paths import path_values
-from invgen.serve.chain import chain_lines, confined, spec_from_widgets, upload_name, widget_kind, widget_label
+from invgen.serve.chain import chain_lines, spec_from_widgets, upload_name, widget_kind, widget_label
 from invgen.serve.jobs import LiveRun, Request, Upload, Workspace, painted_mask, private, read_upload, run_job
 
 DEFAULT = "default"  # the preset choice that lets the forward model, the generator or the method decide
@@ -77,19 +77,12 @@ class Server:
         preset = map_preset if method == "map" else vi_preset
         mask_model = registry().with_role("forward", MASK_FILE)
         lines, uploads = chain_lines(chain), uploads or {}
-        try:  # every file a spec names must be one of this session's uploads
-            named = {name for spec in lines for name in path_values("forward", spec).values()}
-            named |= set(path_values("generator", generator.strip()).values())
-            for spec in lines:
-                confined("forward", spec, uploads)
-            confined("generator", generator.strip(), uploads)
-        except Exception as error:  # noqa: BLE001 - shown on the page
-            yield _status(f"**Failed**: {one_line(error)}")
-            return
+        named = {name for spec in lines for name in path_values("forward", spec).values()}
+        named |= set(path_values("generator", generator.strip()).values())
         job = Request(generator.strip(), tuple(lines), bool(simulate), method,
                       None if preset == DEFAULT else preset, int(steps), float(lr), int(samples), int(seed),
                       None if mask_model is None else mask_model.name, int(starts),
-                      tuple((name, uploads[name]) for name in sorted(named)))
+                      tuple((name, uploads[name]) for name in sorted(named) if name in uploads))  # others: refused
         mask = painted_mask(list((painting or {}).get("layers") or []), upload)
         live = LiveRun()
         self.live[request.session_hash or ""] = live
