@@ -35,3 +35,12 @@ def write_files(folder: str | Path, files: dict[str, bytes]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         write_atomic(folder / name, data)
+
+
+def remove_if_empty(folder: Path | None) -> None:
+    """Remove ``folder`` if it is empty; keep it (silently) if it holds anything, is in use or is gone."""
+    if folder is not None:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from invgen.errors import OutputError
+from invgen.io.atomic import remove_if_empty
 
 
 class FolderLock:
@@ -27,7 +28,7 @@ class FolderLock:
             stream.seek(0)
             holder = stream.read().strip() or "another process"
             stream.close()
-            _remove_if_empty(made)
+            remove_if_empty(made)
             raise OutputError(f"{results}: another {what} ({holder}) is writing these results; wait for it or choose "
                               "another --output") from None
         stream.seek(0)
@@ -40,12 +41,4 @@ class FolderLock:
         """Give the lock up and remove its file (and the folder made for it, if nothing else was written there)."""
         self.path.unlink(missing_ok=True)
         self._stream.close()
-        _remove_if_empty(self._made)
-
-
-def _remove_if_empty(folder: Path | None) -> None:
-    if folder is not None:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass  # it holds results (or is gone): keep it
+        remove_if_empty(self._made)

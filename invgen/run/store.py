@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from invgen.io.atomic import write_atomic, write_files
+from invgen.io.atomic import remove_if_empty, write_atomic, write_files
 from invgen.io.folder_lock import FolderLock
 from invgen.run.inputs import InputItem
 from invgen.errors import InputError, OutputError, OutputExists
@@ -134,7 +134,7 @@ class RunStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging, target)
         if not self.flat:
-            _remove_if_empty(self.root / STAGING)
+            remove_if_empty(self.root / STAGING)
         return target
 
     def _staging(self, name: str, kind: str = "new") -> Path:
@@ -214,13 +214,6 @@ class RunStore:
         write_atomic(self.root / "index.jsonl", "".join(json.dumps(row) + "\n" for row in ordered).encode())
         write_atomic(self.root / "index.csv", _csv(ordered).encode())
         return True
-
-
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass  # another process is still staging there, or it is gone already
 
 
 def _rank(row: dict[str, Any]) -> tuple[int, float]:
