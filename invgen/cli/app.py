@@ -33,7 +33,8 @@ def create_app() -> typer.Typer:
     from invgen.cli.corrupt import corrupt
     from invgen.cli.evaluate import evaluate
     from invgen.cli.index import index_app
-    from invgen.cli.listing import list_components, list_plugins
+    from invgen.cli.listing import info, list_components, list_plugins
+    from invgen.cli.render import render
     from invgen.cli.run import run
     from invgen.cli.serve import serve
     from invgen.cli.tune import tune
@@ -49,12 +50,14 @@ def create_app() -> typer.Typer:
     )
     app.callback()(_global_options)
     app.command("run")(run)
+    app.command("render")(render)
     app.command("corrupt")(corrupt)
     app.command("eval")(evaluate)
     app.command("calibrate")(calibrate)
     app.command("tune")(tune)
     app.command("bench")(bench)
     app.command("list")(list_components)
+    app.command("info")(info)
     app.command("plugins")(list_plugins)
     app.command("serve")(serve)
     app.add_typer(weights_app, name="weights")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import difflib
+from typing import Iterable, Optional
 
 import typer
 from rich.console import Console
@@ -11,10 +12,10 @@ from rich.table import Table
 
 from invgen.runtime.reporting import reported_errors
 from invgen.registry.params import Param
-from invgen.registry.table import ComponentInfo
 
 KIND_WORDS = {"generators": "generator", "forward": "forward", "losses": "loss", "priors": "prior"}
 TITLES = {"generator": "Generators", "forward": "Forward models", "loss": "Losses", "prior": "Priors"}
+PLUGIN_WIDTH = 24
 EXTRA_WORDS = ("presets", "weights", "examples", "tasks", "methods", "baselines", "metrics")
 
 
@@ -24,8 +25,9 @@ def list_components(
                    "metrics "
                    "(default: components and presets)"
     ),
+    name: Optional[str] = typer.Argument(None, help="One entry of KIND: show it whole (parameters, terms ...)."),
 ) -> None:
-    """List registered components with their parameters, defaults and plugins."""
+    """List what is installed, one line per entry (name, plugin, summary); KIND NAME shows one entry whole."""
     from invgen.registry.manager import registry
 
     with reported_errors():
@@ -36,73 +38,105 @@ def list_components(
             raise SpecError(f"unknown kind {kind!r} for `invgen list` (choose from {', '.join(words)})")
         console = Console()
         found = registry()
-        chosen = [kind] if kind else list(KIND_WORDS) + ["presets"]
-        for word in chosen:
-            if word == "presets":
-                console.print(_presets_table(found.presets))
-            elif word == "weights":
-                console.print(weights_table(found.weights))
-            elif word == "examples":
-                console.print(_examples_table(found.examples))
-            elif word in ("tasks", "methods", "baselines", "metrics"):
-                console.print(_records_table(word, getattr(found, word)))
-            else:
-                component_kind = KIND_WORDS[word]
-                console.print(_components_table(TITLES[component_kind], found.components[component_kind]))
+        if name is not None:
+            console.print(_entry_details(kind, name, found))  # type: ignore[arg-type]
+            return
+        for word in [kind] if kind else list(KIND_WORDS) + ["presets"]:
+            console.print(_summary_table(word, _entries(word, found), console.width))
+        console.print("[dim]details: invgen info NAME[/dim]")
 
 
-def _components_table(title: str, components: dict[str, ComponentInfo]) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
-    for column in ("name", "parameters", "description", "plugin"):
-        table.add_column(column, overflow="fold")
-    for name in sorted(components):
-        info = components[name]
-        table.add_row(name, "\n".join(_describe(p) for p in info.params) or "-", info.summary, info.plugin)
-    if not components:
-        table.add_row("(none)", "", "no installed plugin registers one", "")
+def info(name: str = typer.Argument(..., help="A registered name: a generator, forward model, loss, prior, preset, "
+                                              "weight file, example, task, method, baseline or metric.")) -> None:
+    """Show one registered entry whole: its parameters with their defaults and meaning, or a preset's terms."""
+    from invgen.registry.manager import registry
+
+    with reported_errors():
+        found = registry()
+        kinds = [word for word in (*KIND_WORDS, *EXTRA_WORDS) if name in _entries(word, found)]
+        if not kinds:
+            from invgen.errors import SpecError
+
+            known = {entry for word in (*KIND_WORDS, *EXTRA_WORDS) for entry in _entries(word, found)}
+            raise SpecError(f"nothing is registered as {name!r}{_close(name, known)}; `invgen list` shows what is")
+        console = Console()
+        for word in kinds:
+            console.print(_entry_details(word, name, found))
+
+
+def _entries(word: str, found) -> dict:  # noqa: ANN001 - a Registry
+    """The registry's entries of one ``invgen list`` kind, by name."""
+    if word in KIND_WORDS:
+        return found.components[KIND_WORDS[word]]
+    return getattr(found, word)
+
+
+def _summary(word: str, entry) -> str:  # noqa: ANN001 - any registered entry
+    if word == "tasks":
+        return " | ".join(entry.specs) + (f": {entry.summary}" if entry.summary else "")
+    return entry.summary
+
+
+def _summary_table(word: str, entries: dict, width: int) -> Table:
+    """One line per entry at ``width`` columns: long summaries (and plugin names) end in an ellipsis."""
+    title = TITLES.get(KIND_WORDS.get(word, ""), word.capitalize())
+    table = Table(title=title, title_justify="left", expand=False)
+    names = max((len(name) for name in entries), default=6)
+    plugins = min(PLUGIN_WIDTH, max((len(entry.plugin) for entry in entries.values()), default=6))
+    room = max(12, width - names - plugins - 10)  # 10: the borders and padding of three columns
+    table.add_column("name", no_wrap=True)
+    table.add_column("plugin", no_wrap=True)
+    table.add_column("summary", no_wrap=True)
+    for name in sorted(entries):
+        summary = " ".join(_summary(word, entries[name]).split())
+        table.add_row(name, escape(_clipped(entries[name].plugin, plugins)), escape(_clipped(summary, room)))
+    if not entries:
+        table.add_row("(none)", "", f"no installed plugin registers {word}")
     return table
+
+
+def _clipped(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _entry_details(word: str, name: str, found) -> Table:  # noqa: ANN001 - a Registry
+    """One entry whole: what it is, its plugin, and its parameters (components), terms (presets) or file."""
+    entries = _entries(word, found)
+    if name not in entries:
+        from invgen.errors import SpecError
+
+        raise SpecError(f"no {word} named {name!r}{_close(name, entries)}; `invgen list {word}` shows them")
+    entry = entries[name]
+    table = Table(title=f"{name} ({KIND_WORDS.get(word, word.rstrip('s'))})", title_justify="left", show_header=False,
+                  show_lines=True)
+    table.add_column("field", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_row("summary", escape(_summary(word, entry)) or "-")
+    table.add_row("plugin", entry.plugin)
+    if word in KIND_WORDS:
+        table.add_row("parameters", "\n".join(_describe(param) for param in entry.params) or "-")
+    elif word == "presets":
+        table.add_row("losses", escape("\n".join(entry.losses)) or "-")
+        table.add_row("priors", escape("\n".join(entry.priors)) or "-")
+    elif word == "weights":
+        from invgen.registry.weights import cache_status
+
+        table.add_row("status", cache_status(entry))
+        table.add_row("licence", entry.licence)
+    elif word == "examples":
+        table.add_row("generator", entry.generator)
+        table.add_row("file", str(entry.path))
+    return table
+
+
+def _close(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def _describe(param: Param) -> str:
     text = f"[bold]{param.name}[/bold]={escape(param.describe_default())}  {escape(param.expected())}"
     return text + (f"\n  [dim]{escape(param.doc)}[/dim]" if param.doc else "")
-
-
-def _presets_table(presets: dict) -> Table:
-    table = Table(title="Presets", title_justify="left", show_lines=True)
-    for column in ("name", "losses", "priors", "description", "plugin"):
-        table.add_column(column, overflow="fold")
-    for name in sorted(presets):
-        preset = presets[name]
-        table.add_row(name, "\n".join(preset.losses), "\n".join(preset.priors) or "-", preset.summary, preset.plugin)
-    if not presets:
-        table.add_row("(none)", "", "", "no installed plugin registers one", "")
-    return table
-
-
-def _records_table(word: str, records: dict) -> Table:
-    """Tasks, methods, baselines or metrics for ``invgen eval``, with what each one is."""
-    table = Table(title=word.capitalize() + " (for invgen eval)", title_justify="left", show_lines=True)
-    for column in ("name", "what", "plugin"):
-        table.add_column(column, overflow="fold")
-    for name, record in records.items():
-        what = " | ".join(record.specs) if word == "tasks" else ""
-        table.add_row(name, escape("\n".join(part for part in (what, record.summary) if part)), record.plugin)
-    if not records:
-        table.add_row("(none)", f"no installed plugin registers {word}", "")
-    return table
-
-
-def _examples_table(examples: dict) -> Table:
-    table = Table(title="Example images (offered by invgen serve)", title_justify="left")
-    for column in ("name", "generator", "description", "file", "plugin"):
-        table.add_column(column, overflow="fold")
-    for name in sorted(examples):
-        example = examples[name]
-        table.add_row(name, example.generator, example.summary, str(example.path), example.plugin)
-    if not examples:
-        table.add_row("(none)", "", "no installed plugin registers any", "", "")
-    return table
 
 
 def weights_table(weights: dict) -> Table:

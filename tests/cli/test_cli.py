@@ -133,7 +133,7 @@ def test_list_and_plugins_with_no_plugin_installed(bare_manager):
 
 def test_list_one_kind_and_unknown_kind(fake_manager):
     listing = invoke("list", "forward")
-    assert listing.exit_code == 0 and "test-blur" in listing.output and "sigma" in listing.output
+    assert listing.exit_code == 0 and "test-blur" in listing.output
     assert "toy" not in listing.output
     bad = invoke("list", "generatorz")
     assert bad.exit_code == 2 and "unknown kind 'generatorz'" in bad.stderr
@@ -276,3 +276,26 @@ def test_vi_starts_fit_a_mixture_and_record_its_weights(clean_png, tmp_path):
     assert len(mixture["elbo"]) == 3 and len(mixture["sample_components"]) == 6
     assert set(mixture["sample_components"]) <= {0, 1, 2}
     assert len(list(out.glob("sample_*.png"))) == 6
+
+
+@pytest.mark.parametrize("columns", [60, 80, 200])
+def test_list_prints_one_line_per_component_at_any_width(fake_manager, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    listing = invoke("list", "forward")
+    lines = listing.stdout.splitlines()
+    assert listing.exit_code == 0 and all(len(line) <= columns for line in lines)
+    names = sorted(fake_manager.registry.components["forward"])
+    rows = [line for line in lines if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == names  # one row each, in order, no wrapped second line
+    assert "sigma" not in listing.stdout  # parameters are for `invgen info`
+
+
+def test_info_shows_one_component_whole(fake_manager, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    shown = invoke("info", "test-blur")
+    assert shown.exit_code == 0 and "sigma" in shown.stdout and "forward" in shown.stdout
+    assert invoke("list", "forward", "test-blur").stdout == shown.stdout
+    typo = invoke("info", "test-blurr")
+    assert typo.exit_code == 2 and "did you mean 'test-blur'" in typo.stderr
+    wrong_kind = invoke("list", "priors", "test-blur")
+    assert wrong_kind.exit_code == 2 and "no priors named 'test-blur'" in wrong_kind.stderr
