@@ -6,6 +6,7 @@ does not import torch::
     invgen.reconstruct(observed, generator=..., forward=..., preset="brgm")
     invgen.sample_posterior(observed, generator=..., forward=..., samples=8)
     problem = invgen.build_problem(observed, generator, forward); invgen.solve(problem, invgen.MAPSettings())
+    invgen.load_result("out/digit"), invgen.render_results("out/digit", "out/again")
     invgen.generator("toy:size=32"), invgen.forward_model("blur:sigma=2"),
     invgen.loss("pixel"), invgen.prior("colinear")
 
@@ -24,6 +25,9 @@ _LAZY = {
     "sample_posterior": ("invgen.api", "sample_posterior"),
     "reconstruct_many": ("invgen.run.job", "reconstruct_many"),
     "RunOptions": ("invgen.run.options", "RunOptions"),
+    "load_result": ("invgen.run.saved", "load_result"),
+    "SavedResult": ("invgen.run.saved", "SavedResult"),
+    "render_results": ("invgen.run.rerender", "render_results"),
     "solve": ("invgen.solvers.solving", "solve"),
     "build_problem": ("invgen.problem.build", "build_problem"),
     "select_terms": ("invgen.problem.terms", "select_terms"),

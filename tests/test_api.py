@@ -35,9 +35,9 @@ def test_solve_with_vi_settings_gives_the_posterior(toy_problem):
 
 
 PUBLIC = ["Chain", "ForwardModel", "Generator", "InputError", "LatentStats", "Loss", "MAPSettings", "Param", "Posterior",
-          "Prior", "Problem", "Progress", "Reconstruction", "RunOptions", "SpecError", "Terms", "UserError",
-          "VISettings", "build_problem", "forward_model", "generator", "hookimpl", "loss", "prior", "reconstruct",
-          "reconstruct_many", "sample_posterior", "select_terms", "solve", "__version__"]
+          "Prior", "Problem", "Progress", "Reconstruction", "RunOptions", "SavedResult", "SpecError", "Terms", "UserError",
+          "VISettings", "build_problem", "forward_model", "generator", "hookimpl", "load_result", "loss", "prior", "reconstruct",
+          "reconstruct_many", "render_results", "sample_posterior", "select_terms", "solve", "__version__"]
 
 
 def test_the_public_surface_is_what_is_documented_and_every_name_resolves():

@@ -73,6 +73,9 @@ def run(
                                       help="Compare each fit to the observation with the generator's on its own "
                                            "images (measured once per chain and settings, then cached) and warn "
                                            "when the input looks out of its domain."),
+    init: Optional[Path] = typer.Option(None, "--init", help="Start from saved latents: a latent.safetensors, "
+                                                             "a result folder, or a folder of many results "
+                                                             "(one per input, as this run names them)."),
     gif: bool = typer.Option(False, "--gif", help="Also write optimisation.gif: the reconstruction every few steps "
                                                   "(about 50 frames), then the result."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: do every N-th input from the I-th (0-based); "
@@ -101,7 +104,7 @@ def run(
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
                              None if window is None else Window.parse(window), gif, consistency,
                              calibration if calibration is not None else "auto" if calibrate else None,
-                             domain_check=domain_check)
+                             domain_check=domain_check, init=init)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
                       device, tf32)
         single = job.single

@@ -35,20 +35,22 @@ class RunResult:
 class Reconstruction(RunResult):
     """A MAP solve: also the best ``latent [B, L, D]`` and its ``objective [B]``. With several starts,
     ``modes [B, K, C, H, W]`` are the K solutions ranked by ``mode_objectives [B, K]`` (best first, the
-    first being ``image``) and ``mode_predictions`` their f(mode)."""
+    first being ``image``), ``mode_predictions`` their f(mode) and ``mode_latents [B, K, L, D]`` their latents."""
 
     latent: Tensor
     objective: Tensor
     modes: Tensor | None = None
     mode_objectives: Tensor | None = None
     mode_predictions: Tensor | None = None
+    mode_latents: Tensor | None = None
 
 
 @dataclass(kw_only=True)
 class Posterior(RunResult):
     """A VI solve: samples of G(w) under q, their mean (``image``) and std.
 
-    ``samples`` ``[B, N, C, H, W]`` and ``sample_predictions`` (f of each, ``[B, N, ...]``); ``std``
+    ``samples`` ``[B, N, C, H, W]``, ``sample_predictions`` (f of each, ``[B, N, ...]``) and ``sample_latents``
+    (the latents they were rendered from, ``[B, N, L, D]``); ``std``
     ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the fitted q; ``map_image`` the warm-start MAP
     estimate (if any); ``history`` the ELBO per step. :mod:`invgen.render.posterior_stats` summarises them.
     A mixture over K starts (``VISettings.starts``) also has the component ``weights [B, K]`` and their
@@ -66,6 +68,12 @@ class Posterior(RunResult):
     weights: Tensor | None = None
     component_of: Tensor | None = None
     component_elbo: Tensor | None = None
+    sample_latents: Tensor | None = None
+
+    @property
+    def latent(self) -> Tensor:
+        """q's mean ``[B, L, D]``: the latent a posterior result is kept and warm-started by."""
+        return self.latent_mean
 
 
 def pick(result: RunResult, index: int) -> RunResult:

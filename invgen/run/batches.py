@@ -131,7 +131,9 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                 problem = setup.problem(observed, model)
                 recorder = (FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame)
                             if options.gif else None)
-                result = solve(problem, settings, callback=_callback(events, recorder),
+                starts = (None if options.init_latents is None else
+                          torch.cat([options.init_latents.of(entry.item) for entry in loaded]))
+                result = solve(problem, settings, init=starts, callback=_callback(events, recorder),
                                consistency=options.consistency)
             if options.calibration is not None and isinstance(result, Posterior):
                 result.std = result.std * options.calibration.scale

@@ -16,6 +16,7 @@ from invgen.io.images import grey16_bytes, png_bytes
 from invgen.problem.results import Posterior, RunResult
 from invgen.render.animation import gif_bytes
 from invgen.run.geometry import restored
+from invgen.run.kept import float_files, latent_file
 from invgen.run.options import RunOptions
 from invgen.run.store import RunStore
 from invgen.runtime.reporting import one_line
@@ -44,6 +45,8 @@ def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
         files = render_posterior(result, record)
     else:
         files = render_map(result, record)
+    files.update(float_files(result))
+    files["latent.safetensors"] = latent_file(result, record)
     final = result.image
     if options.restore_size:
         fitted = result.ground_truth if options.simulate else result.observation  # what the input was fitted to

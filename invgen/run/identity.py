@@ -3,7 +3,8 @@
 
 The identity holds the generator (its canonical spec), the input's forward chain, the objective's terms, the
 solver's settings, how inputs become problems (simulation and its seed, geometry, window, consistency,
-calibration, extra files asked for) and the input file with its SHA-256. The device and the batch size are
+calibration, extra files asked for), the input file with its SHA-256 and, with ``--init``, the SHA-256 of the
+latent file it started from. The device and the batch size are
 left out: they change how fast a result comes, not which result; the file's path is recorded but not
 compared (its output folder is named by it already, and its content is compared).
 """
@@ -49,12 +50,16 @@ class RunIdentity:
                        "domain_check": options.domain_check},
         }
         self._forward = list(options.forward)
+        self._init = options.init_latents
         self._hashes: dict[tuple[str, int, int], str] = {}
 
     def of(self, item: InputItem) -> dict[str, Any]:
         """The identity of ``item``'s result: the run's settings, its chain and its file's content."""
-        return {**self._shared, "forward": [*self._forward, *item.forward],
-                "input": {"file": str(item.path), "sha256": self._sha256(item.path)}}
+        identity = {**self._shared, "forward": [*self._forward, *item.forward],
+                    "input": {"file": str(item.path), "sha256": self._sha256(item.path)}}
+        if self._init is not None:  # absent otherwise, as in results written before --init existed
+            identity["init"] = {"sha256": self._init.sha256(item)}
+        return identity
 
     def change(self, earlier: dict[str, Any] | None, item: InputItem) -> str | None:
         """What differs between the result recorded in ``earlier`` (a ``run.json``) and what this run would make

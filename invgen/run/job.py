@@ -14,6 +14,7 @@ from invgen.run.inputs import InputItem, collect_inputs, is_single
 from invgen.run.events import Events
 from invgen.run.batches import RunOutcome, run_inputs
 from invgen.run.identity import RunIdentity
+from invgen.run.init_latents import InitLatents
 from invgen.run.options import RunOptions
 from invgen.run.sharding import Shard, detect_shard
 from invgen.run.store import RunStore
@@ -84,6 +85,10 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
     items = collect_inputs(input, exclude=None if single else output)
     part = detect_shard(shard)
     mine = items if single else part.share(items)
+    if options.init is not None:
+        if settings.starts > 1:
+            raise UsageError("--init and --starts > 1 exclude each other: the starts are drawn by invgen")
+        options = replace(options, init_latents=InitLatents(options.init, mine))
     store = RunStore(Path(output), flat=single)
     store.claim(part.label)  # writable, space free, and no other run writing there
     try:
@@ -93,6 +98,8 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
         local = part.local_rank if str(device) == "auto" else None
         target = resolve_device(f"cuda:{local}" if local is not None and torch.cuda.is_available() else device, tf32)
         setup = build_setup(generator, losses, priors, preset, target, method)
+        if options.init_latents is not None:
+            options.init_latents.check(setup.generator)
         if options.calibrate is not None:
             options = replace(options, calibration=_calibration(options, generator, setup, settings))
         identity = RunIdentity(setup, settings, options)

@@ -39,3 +39,5 @@ class RunOptions:
     calibrate: str | Path | None = None  # VI: "auto" (the stored calibration) or a calibration file (a Path)
     calibration: Any = None  # what ``calibrate`` resolved to (:class:`~invgen.evaluation.calibration.Calibration`)
     domain_check: bool = True  # compare each fit with the generator's on its own images (:mod:`invgen.run.domain`)
+    init: str | Path | None = None  # a latent file or result folder(s) to start from (:mod:`invgen.run.init_latents`)
+    init_latents: Any = None  # what ``init`` resolved to (:class:`~invgen.run.init_latents.InitLatents`)

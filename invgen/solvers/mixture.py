@@ -25,13 +25,15 @@ from invgen.solvers.vi import VIResult, VISettings, solve_vi
 class MixtureResult:
     """The fitted mixture: ``components`` (a :class:`VIResult` over ``B*K`` rows, observation b's components
     being rows b*K .. b*K+K-1, each with ``num_samples`` samples), ``weights [B, K]``, ``elbo [B, K]``, and the
-    mixture's ``samples [B, N, C, H, W]`` drawn from component ``component_of [B, N]``."""
+    mixture's ``samples [B, N, C, H, W]`` (rendered from latents ``draws [B, N, L, D]``) drawn from component
+    ``component_of [B, N]``."""
 
     components: VIResult
     weights: Tensor
     elbo: Tensor
     samples: Tensor
     component_of: Tensor
+    draws: Tensor
 
     @property
     def image_mean(self) -> Tensor:
@@ -69,8 +71,11 @@ def solve_mixture(objective: Objective, settings: VISettings, starts: Tensor, nu
     weights = torch.softmax(elbo.double(), dim=1).float()
     rng = torch.Generator().manual_seed(settings.seed)
     chosen = systematic_assignment(weights, num_samples, rng)
-    per_component = fitted.samples.view(batch, count, num_samples, *fitted.samples.shape[2:])
-    # the i-th mixture sample of observation b is the i-th sample of its component: the draws stay independent
-    samples = per_component[torch.arange(batch)[:, None], chosen.to(per_component.device),
-                            torch.arange(num_samples)[None, :]]
-    return MixtureResult(fitted, weights, elbo, samples, chosen)
+    rows, columns = torch.arange(batch)[:, None], torch.arange(num_samples)[None, :]
+
+    def mixed(per_row: Tensor) -> Tensor:
+        """The i-th mixture sample of observation b is the i-th sample of its component: the draws stay independent."""
+        per_component = per_row.view(batch, count, num_samples, *per_row.shape[2:])
+        return per_component[rows, chosen.to(per_component.device), columns]
+
+    return MixtureResult(fitted, weights, elbo, mixed(fitted.samples), chosen, mixed(fitted.draws))

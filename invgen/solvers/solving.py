@@ -40,14 +40,15 @@ def solve(
 ) -> Reconstruction | Posterior:
     """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
 
-    ``init [B, L, D]`` starts MAP from given latents; ``callback`` sees each step's :class:`Progress`.
+    ``init [B, L, D]`` starts MAP (VI: its warm start, or q's mean without one) from given latents; ``callback``
+    sees each step's :class:`Progress`.
     Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
     ``consistency`` (paste or project, :mod:`invgen.solvers.consistency`) post-processes the reconstruction to agree
     with the observation; ``raw_image`` keeps G(w). It is checked before the solve.
     """
     if init is not None:
         _check_init(init, problem)
-        if isinstance(settings, MAPSettings) and settings.starts > 1:
+        if getattr(settings, "starts", 1) > 1:
             raise UsageError("init and starts > 1 exclude each other: the starts are drawn by invgen")
     check_applies(problem.forward, problem.generator.image_shape, consistency, problem.device)  # before any compute
     objective = problem.objective()
@@ -57,9 +58,7 @@ def solve(
         if isinstance(settings, MAPSettings):
             result: Reconstruction | Posterior = _solve_map(problem, objective, settings, init, callback)
         elif isinstance(settings, VISettings):
-            if init is not None:
-                raise UsageError("init is for MAP settings; VI starts from its own MAP warm start")
-            result = _solve_vi(problem, objective, settings, callback)
+            result = _solve_vi(problem, objective, settings, init, callback)
         else:
             raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
     result.seconds = time.perf_counter() - started
@@ -108,20 +107,22 @@ def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
         history=found.history, config=problem.config({"method": "map", **settings.__dict__}),
         mask=_cpu(objective.mask), interrupted=found.interrupted, modes=images,
         mode_objectives=ranked(found.objective).cpu(), mode_predictions=predictions,
+        mode_latents=ranked(found.latent).cpu(),
     )
 
 
-def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
+def _solve_vi(problem: Problem, objective: Objective, settings: VISettings, init: Tensor | None,
               callback: Callable[[Progress], None] | None) -> Posterior:
     mixture = None
     if settings.starts > 1:
         starts = screened_starts(objective, settings.starts, settings.seed, settings.precision)
         mixture = solve_mixture(objective, settings, starts, settings.samples, callback)
-        found, samples = mixture.components, mixture.samples
+        found, samples, draws = mixture.components, mixture.samples, mixture.draws
         image_mean, image_std = mixture.image_mean, mixture.image_std
     else:
-        found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback)
-        samples, image_mean, image_std = found.samples, found.image_mean, found.image_std
+        found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback,
+                         init=None if init is None else init.to(problem.device))
+        samples, draws, image_mean, image_std = found.samples, found.draws, found.image_mean, found.image_std
     with torch.no_grad():
         prediction = problem.forward(image_mean)
         sample_predictions = torch.stack([problem.forward(samples[:, i]) for i in range(settings.samples)], 1)
@@ -136,7 +137,7 @@ def _solve_vi(problem: Problem, objective: Objective, settings: VISettings,
         map_prediction=None if found.map is None else found.map.prediction[top].cpu(), mask=_cpu(objective.mask),
         interrupted=found.interrupted, weights=None if mixture is None else mixture.weights,
         component_of=None if mixture is None else mixture.component_of,
-        component_elbo=None if mixture is None else mixture.elbo,
+        component_elbo=None if mixture is None else mixture.elbo, sample_latents=draws.cpu(),
     )
 
 

@@ -88,7 +88,7 @@ class VIResult:
 
     ``mean``/``std`` ``[B, L, D]`` are q's mean and marginal std per coordinate (with ``basis=data``
     q is correlated: ``scale`` ``[B, L*D, L*D]`` then holds A with covariance A A^T); ``samples`` ``[B, N, C, H, W]`` are G(w) for N
-    draws; ``image_mean``/``image_std`` ``[B, C, H, W]`` are their per-pixel mean and std;
+    draws (``draws [B, N, L, D]``); ``image_mean``/``image_std`` ``[B, C, H, W]`` are their per-pixel mean and std;
     ``history`` holds the ELBO and its parts per step; ``map`` is the warm start, if any.
     """
 
@@ -102,6 +102,7 @@ class VIResult:
     interrupted: bool = False
     scale: Tensor | None = None
     elbo: Tensor | None = None
+    draws: Tensor | None = None
 
 
 ELBO_DRAWS = 16  # draws per observation for the final ELBO estimate (``elbo=True``)
@@ -197,7 +198,7 @@ def solve_vi(
             std = scale.square().sum(2).sqrt().view(start.shape)
     return VIResult(mean.detach(), std.detach(), images, images.mean(1),
                     images.std(1) if num_samples > 1 else torch.zeros_like(images[:, 0]), history, warm, interrupted,
-                    scale, estimate)
+                    scale, estimate, draws.detach())
 
 
 def gaussian_entropy(std: Tensor, log_det: Tensor | float = 0.0) -> Tensor:
