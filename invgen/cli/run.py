@@ -48,6 +48,11 @@ def run(
     tf32: bool = typer.Option(False, "--tf32", help="Allow TF32 matrix units on CUDA (faster, not exact fp32)."),
     crop: Optional[str] = typer.Option(None, "--crop", help="center (largest centred square) or x0,y0,x1,y1."),
     resize: bool = typer.Option(False, "--resize", help="Resize each input to the size the problem needs."),
+    fit: Optional[str] = typer.Option(None, "--fit", help="pad: centre a non-square (or small) input in the square "
+                                                         "the problem takes, reflected padding around it that the "
+                                                         "likelihood ignores (pad-zero: zeros), removed again in "
+                                                         "reconstruction_restored.png; with --resize it is scaled "
+                                                         "first, keeping its aspect."),
     restore_size: bool = typer.Option(False, "--restore-size", help="Also write reconstruction_restored.png at the "
                                                                     "input's pixel pitch."),
     window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
@@ -101,7 +106,7 @@ def run(
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples,
                                starts=starts))
-        options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize), restore_size,
+        options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize, fit), restore_size,
                              None if window is None else Window.parse(window), gif, consistency,
                              calibration if calibration is not None else "auto" if calibrate else None,
                              domain_check=domain_check, init=init)

@@ -38,9 +38,10 @@ class Problem:
     terms: Terms
     device: torch.device
     ground_truth: Tensor | None = None
+    known: Tensor | None = None  # [B, 1, H', W']: observed pixels of each observation's own (1), padding (0)
 
     def objective(self) -> Objective:
-        return Objective(self.generator, self.forward, self.losses, self.priors, self.observation)
+        return Objective(self.generator, self.forward, self.losses, self.priors, self.observation, self.known)
 
     def config(self, solver: dict[str, Any]) -> dict[str, Any]:
         """Everything needed to repeat a run: specs, solver settings, device and versions."""
@@ -71,8 +72,9 @@ class Setup:
         """The problem of a checked observation (or a batch; from :func:`~invgen.problem.observation.observe`)
         through the built chain it was checked with, on the device. Nothing is parsed, built or checked again."""
         values, truth = observation.values, observation.ground_truth
+        known = None if observation.known is None else observation.known.to(self.device)
         return Problem(self.generator, forward.to(self.device), self.losses, self.priors, values.to(self.device),
-                       self.terms, self.device, truth)
+                       self.terms, self.device, truth, known)
 
     def pose(self, observed: Tensor | str | Path, forward: ForwardSpec | Chain = "identity",
              ground_truth: Tensor | None = None, simulate: bool = False, seed: int = 0) -> Problem:

@@ -24,8 +24,9 @@ class Evaluation:
 class Objective(nn.Module):
     """``sum_k weight_k * loss_k(f(G(w)), y, mask) + sum_j weight_j * prior_j(w)``, per observation.
 
-    Holds the observation ``y [B, C', H', W']`` and the forward model's mask; terms are named
-    after their component (``pixel``, ``colinear``, ...), numbered when a name repeats.
+    Holds the observation ``y [B, C', H', W']`` and the forward model's mask, times ``known [B, 1, H', W']``
+    when some observations have pixels of their own that are unknown (``--fit pad``'s padding); terms are
+    named after their component (``pixel``, ``colinear``, ...), numbered when a name repeats.
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class Objective(nn.Module):
         losses: Sequence[Loss],
         priors: Sequence[Prior],
         observation: Tensor,
+        known: Tensor | None = None,
     ) -> None:
         super().__init__()
         if not losses and not priors:
@@ -45,6 +47,10 @@ class Objective(nn.Module):
         self.priors = nn.ModuleList(priors)
         self.register_buffer("observation", observation)
         mask = forward_model.mask(generator.image_shape)
+        if known is not None:
+            known = known.to(observation)
+            mask = known if mask is None else mask.to(observation) * known
+        self.known = known
         self.register_buffer("mask", None if mask is None else mask.to(observation))
         self.names = _unique_names([*losses, *priors])
         for loss in losses:
@@ -55,7 +61,8 @@ class Objective(nn.Module):
     def repeated(self, k: int) -> "Objective":
         """The same terms with each observation repeated ``k`` times (for K samples per observation)."""
         return Objective(self.generator, self.forward_model, list(self.losses), list(self.priors),
-                         self.observation.repeat_interleave(k, dim=0))
+                         self.observation.repeat_interleave(k, dim=0),
+                         None if self.known is None else self.known.repeat_interleave(k, dim=0))
 
     def evaluate(self, w: Tensor, precision: str = "fp32") -> Evaluation:
         """All terms at latents ``w [B, L, D]`` (B must match the observation's batch).

@@ -33,10 +33,12 @@ def build_chain(forward: ForwardSpec | Chain) -> Chain:
 @dataclass(frozen=True)
 class Observation:
     """An observation checked against a generator and chain (made only by :func:`observe`), on the CPU, with
-    the clean images when they are known (``simulate``, or given as ``ground_truth``)."""
+    the clean images when they are known (``simulate``, or given as ``ground_truth``), and which of its
+    pixels are the input's own (``known [B, 1, H', W']``: 0 on ``--fit pad``'s padding; None: all)."""
 
     values: Tensor
     ground_truth: Tensor | None = None
+    known: Tensor | None = None
 
 
 def observe(observed: Tensor | str | Path, generator: Generator, forward: Chain, simulate: bool = False,

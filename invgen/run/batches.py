@@ -15,7 +15,8 @@ from invgen.errors import UserError
 from invgen.evaluation.baselines import baseline_scores
 from invgen.problem.build import Setup
 from invgen.problem.chain import Chain
-from invgen.problem.metrics import fit_db
+from invgen.problem.components import build_metrics
+from invgen.problem.metrics import all_metrics, fit_db
 from invgen.problem.observation import Observation, build_chain, check_forward
 from invgen.problem.results import Posterior, RunResult, pick
 from invgen.problem.terms import objective_identity
@@ -23,6 +24,7 @@ from invgen.render.animation import FrameRecorder, frame_interval
 from invgen.run.domain import domain_report, reference_fits, warning_text
 from invgen.run.events import Events
 from invgen.run.files import optional, output_files, write_or_rescue
+from invgen.run.geometry import unpadded
 from invgen.run.identity import RunIdentity
 from invgen.run.inputs import InputItem
 from invgen.run.loading import LoadedInput, load_item
@@ -127,7 +129,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
         try:
             with stops.solve_phase():
                 truth = None if not options.simulate else torch.cat([entry.clean for entry in loaded])
-                observed = Observation(torch.cat([entry.observation for entry in loaded]), truth)
+                observed = Observation(torch.cat([entry.observation for entry in loaded]), truth, _known(loaded))
                 problem = setup.problem(observed, model)
                 recorder = (FrameRecorder(setup.generator, frame_interval(settings.steps), events.frame)
                             if options.gif else None)
@@ -143,12 +145,16 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
             return bool(stops)
         solve_seconds = (time.perf_counter() - began) / len(loaded)
         warnings: list[str] = []
-        baselines = optional(lambda: baseline_scores(problem), warnings, "baselines") if options.simulate else {}
+        scored = options.simulate and not options.geometry.fit  # baselines would be scored on the padding too
+        baselines = optional(lambda: baseline_scores(problem), warnings, "baselines") if scored else {}
         domain = (_stoppable(lambda: _domain_reports(result, problem, setup, settings, specs, model), stops,
                              warnings, "domain check") if options.domain_check and not result.interrupted else None)
         for index, entry in enumerate(loaded):
             try:
                 one = pick(result, index)
+                if entry.geometry.get("pad") and one.ground_truth is not None:  # scored on the input's own pixels
+                    one.metrics = all_metrics(unpadded(one.image, entry.geometry),
+                                              unpadded(one.ground_truth, entry.geometry), build_metrics())
                 record = run_record(one, entry, options, baselines or {}, index, warnings, len(loaded),
                                     solve_seconds, problem.forward.noise_std)
                 record["identity"] = identity.of(entry.item)
@@ -168,6 +174,14 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                 "seconds": round(entry.seconds + solve_seconds, 3), "error": None,
                 "metrics": {k: v[0] for k, v in one.metrics.items()}})
     return result.interrupted or bool(stops)
+
+
+def _known(loaded: list[LoadedInput]) -> torch.Tensor | None:
+    """The batch's own pixels (``--fit pad``): each input's mask, all ones for inputs without padding."""
+    if all(entry.known is None for entry in loaded):
+        return None
+    return torch.cat([torch.ones_like(entry.observation[:, :1]) if entry.known is None else entry.known
+                      for entry in loaded])
 
 
 def _stoppable(compute: Callable[[], Any], stops: Stops, warnings: list[str], what: str) -> Any:

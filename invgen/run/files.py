@@ -48,7 +48,7 @@ def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
     files.update(float_files(result))
     files["latent.safetensors"] = latent_file(result, record)
     final = result.image
-    if options.restore_size:
+    if options.restore_size or options.geometry.fit:  # padding is always removed again
         fitted = result.ground_truth if options.simulate else result.observation  # what the input was fitted to
         problem_size = tuple(fitted.shape[-2:])
         geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}

@@ -49,6 +49,8 @@ class RunIdentity:
                        "calibration": None if options.calibrate is None else str(options.calibrate),
                        "domain_check": options.domain_check},
         }
+        if options.geometry.fit is not None:  # absent otherwise, as in results written before --fit existed
+            self._shared["inputs"]["fit"] = options.geometry.fit
         self._forward = list(options.forward)
         self._init = options.init_latents
         self._hashes: dict[tuple[str, int, int], str] = {}

@@ -15,6 +15,7 @@ from invgen.problem.chain import Chain
 from invgen.problem.interfaces import Generator
 from invgen.problem.observation import observation_channels, observe
 from invgen.run.inputs import InputItem
+from invgen.run.geometry import known_pixels
 from invgen.run.options import RunOptions
 
 
@@ -28,6 +29,7 @@ class LoadedInput:
     geometry: dict[str, Any]
     seconds: float
     file_record: dict[str, Any] | None = None  # DICOM/NIfTI windowing, or a 16-bit picture
+    known: Tensor | None = None  # [1, 1, H', W']: 0 on --fit pad's padding (None: every pixel is the input's)
 
 
 def load_item(item: InputItem, model: Chain, generator: Generator, options: RunOptions,
@@ -36,7 +38,9 @@ def load_item(item: InputItem, model: Chain, generator: Generator, options: RunO
     channels = generator.channels if options.simulate else observation_channels(generator, model)
     image, file_record = load_input(item.path, channels, options.window)
     wanted = generator.image_shape if options.simulate else tuple(model.output_shape(generator.image_shape))
-    image, geometry = options.geometry.fit(image, tuple(wanted[1:]), str(item.path))
+    image, geometry = options.geometry.fit_to(image, tuple(wanted[1:]), str(item.path))
     observed = observe(image, generator, model, options.simulate, options.seed, what=str(item.path))
-    return LoadedInput(item, observed.values, observed.ground_truth, geometry, time.perf_counter() - began,
-                       file_record)
+    known = known_pixels(geometry, tuple(observed.values.shape[-2:]))
+    values = observed.values if known is None else observed.values * known  # padding is no observation
+    return LoadedInput(item, values, observed.ground_truth, geometry, time.perf_counter() - began, file_record,
+                       known)

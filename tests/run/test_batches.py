@@ -166,3 +166,30 @@ def test_the_python_api_for_many_inputs(folder, tmp_path):
                                               options=invgen.RunOptions(("test-blur",), simulate=True, batch=3))
     assert merged and outcome.failed == 1 and sorted(counter.done_rows) == ["error"] + ["ok"] * 5
     assert (tmp_path / "out" / "digit3.png" / "reconstruction.png").is_file()
+
+
+def test_fit_pad_ignores_the_padding_and_gives_the_input_back_at_its_size(tmp_path, fake_manager):
+    import numpy as np
+
+    picture = torch.rand(1, 1, 12, 16) * 2 - 1
+    save_image(tmp_path / "wide.png", picture)
+    observe = [a for a in RUN if a != "--simulate"]  # the picture is the observation: its padding is unknown
+    for fit in ("pad", "pad-zero"):
+        result = invoke(*observe, "-i", tmp_path / "wide.png", "-o", tmp_path / fit, "--fit", fit)
+        assert result.exit_code == 0, result.output
+        record = json.loads((tmp_path / fit / "run.json").read_text())
+        assert record["input_geometry"]["pad"] == [2, 2, 0, 0]
+        assert load_image(tmp_path / fit / "reconstruction_restored.png").shape == (1, 1, 12, 16)
+        assert load_image(tmp_path / fit / "mask.png")[0, 0, :2].max() == -1  # the padding: unknown
+    # reflected or zero padding: the likelihood never sees it, so the solves are the same
+    np.testing.assert_array_equal(np.load(tmp_path / "pad" / "reconstruction.npy"),
+                                  np.load(tmp_path / "pad-zero" / "reconstruction.npy"))
+    simulated = invoke(*RUN, "-i", tmp_path / "wide.png", "-o", tmp_path / "sim", "--fit", "pad")
+    assert simulated.exit_code == 0, simulated.output
+    record = json.loads((tmp_path / "sim" / "run.json").read_text())
+    image = torch.from_numpy(np.load(tmp_path / "sim" / "reconstruction.npy"))[None]
+    from invgen.problem.metrics import psnr
+    truth = ((picture + 1) * 127.5).round() / 127.5 - 1  # what the PNG holds
+    own = float(psnr(image[..., 2:14, :], truth)[0])
+    assert record["metrics"]["psnr"][0] == pytest.approx(own, abs=1e-3)  # scored on the input's own pixels
+    assert "baselines" not in record
