@@ -28,6 +28,7 @@ def _global_options(
 
 def create_app() -> typer.Typer:
     """A new application with the core's commands and every plugin's ``register_commands``."""
+    from invgen.cli.align import align
     from invgen.cli.bench import bench
     from invgen.cli.calibrate import calibrate
     from invgen.cli.corrupt import corrupt
@@ -51,6 +52,7 @@ def create_app() -> typer.Typer:
     app.callback()(_global_options)
     app.command("run")(run)
     app.command("render")(render)
+    app.command("align")(align)
     app.command("corrupt")(corrupt)
     app.command("eval")(evaluate)
     app.command("calibrate")(calibrate)

@@ -48,13 +48,19 @@ def run(
     tf32: bool = typer.Option(False, "--tf32", help="Allow TF32 matrix units on CUDA (faster, not exact fp32)."),
     crop: Optional[str] = typer.Option(None, "--crop", help="center (largest centred square) or x0,y0,x1,y1."),
     resize: bool = typer.Option(False, "--resize", help="Resize each input to the size the problem needs."),
+    align: str = typer.Option("none", "--align", help="ffhq: find the face in each photo and crop it as FFHQ's "
+                                                       "images were (eyes and mouth landmarks; needs the align "
+                                                       "extra); auto: as the generator declares; none."),
+    face: Optional[int] = typer.Option(None, "--face", help="With --align, the face to use when a photo has "
+                                                            "several (0 is the leftmost)."),
     fit: Optional[str] = typer.Option(None, "--fit", help="pad: centre a non-square (or small) input in the square "
                                                          "the problem takes, reflected padding around it that the "
                                                          "likelihood ignores (pad-zero: zeros), removed again in "
                                                          "reconstruction_restored.png; with --resize it is scaled "
                                                          "first, keeping its aspect."),
     restore_size: bool = typer.Option(False, "--restore-size", help="Also write reconstruction_restored.png at the "
-                                                                    "input's pixel pitch."),
+                                                                    "input's pixel pitch (with --align: pasted "
+                                                                    "back into the photo)."),
     window: Optional[str] = typer.Option(None, "--window", help="DICOM/NIfTI: CENTER,WIDTH in the file's units mapped "
                                                                 "to the image range (default: the file's own window, "
                                                                 "else min-max)."),
@@ -109,7 +115,7 @@ def run(
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize, fit), restore_size,
                              None if window is None else Window.parse(window), gif, consistency,
                              calibration if calibration is not None else "auto" if calibrate else None,
-                             domain_check=domain_check, init=init)
+                             domain_check=domain_check, init=init, align=align, face=face)
         job = prepare(input, output, generator, options, settings, loss, prior, preset, resume, overwrite, shard,
                       device, tf32)
         single = job.single

@@ -67,7 +67,9 @@ class Generator(Component, nn.Module, ABC):
     """A pre-trained generator G: latents ``w [B, L, D]`` -> images ``[B, C, H, W]`` in [-1, 1].
 
     Subclasses set ``num_layers`` (L), ``latent_dim`` (D), ``z_dim``, ``channels`` and
-    ``resolution`` (square images) and implement :meth:`synthesize` and :meth:`map`.
+    ``resolution`` (square images) and implement :meth:`synthesize` and :meth:`map`. ``alignment`` names how
+    its training images were cropped from photos (``"ffhq"``: FFHQ's recipe from eye and mouth landmarks), so
+    that ``--align auto`` aligns photos the same way; None (the default) for images that need none.
     """
 
     num_layers: int
@@ -76,6 +78,7 @@ class Generator(Component, nn.Module, ABC):
     channels: int
     resolution: int
     stats_samples: int = 10_000
+    alignment: str | None = None
 
     @property
     def latent_shape(self) -> tuple[int, int]:

@@ -163,7 +163,7 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                     if domain[index]["out_of_domain"]:
                         record["warnings"] = [*record.get("warnings", []), warning_text(domain[index])]
                 frames = None if recorder is None else recorder.frames_of(index)
-                write_or_rescue(store, entry.item.name, output_files(one, record, options, frames))
+                write_or_rescue(store, entry.item.name, output_files(one, record, options, frames, entry.photo))
             except Exception as error:  # noqa: BLE001 - a failed write fails this input only
                 fail(entry.item, error, entry.seconds + solve_seconds)
                 continue

@@ -10,6 +10,7 @@ from typing import Any
 
 from torch import Tensor
 
+from invgen.align.photos import restored_photo
 from invgen.errors import OutputError
 from invgen.io.atomic import write_files
 from invgen.io.images import grey16_bytes, png_bytes
@@ -32,9 +33,10 @@ def optional(compute: Any, warnings: list[str], what: str) -> Any:
 
 
 def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
-           frames: list[Tensor] | None = None) -> dict[str, bytes]:
+                 frames: list[Tensor] | None = None, photo: Tensor | None = None) -> dict[str, bytes]:
     """Every file of one input's output; ``run.json`` lists them (so a later run may replace them whole).
-    ``frames``: G(w) during the solve, for ``optimisation.gif``."""
+    ``frames``: G(w) during the solve, for ``optimisation.gif``; ``photo``: the photo an aligned input came
+    from (``--align`` with ``--restore-size``), for the reconstruction pasted back into it."""
     from invgen.render.posterior_files import posterior_summary, render_posterior
     from invgen.io.medical import write_medical
     from invgen.render.map_files import footer_text, json_bytes, render_map
@@ -48,7 +50,10 @@ def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
     files.update(float_files(result))
     files["latent.safetensors"] = latent_file(result, record)
     final = result.image
-    if options.restore_size or options.geometry.fit:  # padding is always removed again
+    if photo is not None:
+        final = restored_photo(photo, result.image, record["alignment"])
+        files["reconstruction_restored.png"] = png_bytes(final[0])
+    elif options.restore_size or options.geometry.fit:  # padding is always removed again
         fitted = result.ground_truth if options.simulate else result.observation  # what the input was fitted to
         problem_size = tuple(fitted.shape[-2:])
         geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}

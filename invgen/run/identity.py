@@ -51,6 +51,8 @@ class RunIdentity:
         }
         if options.geometry.fit is not None:  # absent otherwise, as in results written before --fit existed
             self._shared["inputs"]["fit"] = options.geometry.fit
+        if options.align != "none":  # likewise
+            self._shared["inputs"]["align"] = [options.align, options.face]
         self._forward = list(options.forward)
         self._init = options.init_latents
         self._hashes: dict[tuple[str, int, int], str] = {}

@@ -41,3 +41,16 @@ class RunOptions:
     domain_check: bool = True  # compare each fit with the generator's on its own images (:mod:`invgen.run.domain`)
     init: str | Path | None = None  # a latent file or result folder(s) to start from (:mod:`invgen.run.init_latents`)
     init_latents: Any = None  # what ``init`` resolved to (:class:`~invgen.run.init_latents.InitLatents`)
+    align: str = "none"  # photos aligned as the generator's training faces: none, ffhq or auto (:mod:`invgen.align`)
+    face: int | None = None  # which face to align when a photo has several (0: the leftmost)
+
+    def __post_init__(self) -> None:
+        from invgen.align.photos import check_alignment
+        from invgen.errors import UsageError
+
+        check_alignment(self.align)
+        if self.align != "none" and (self.geometry.crop or self.geometry.resize or self.geometry.fit):
+            raise UsageError("--align crops and scales each photo itself: leave out --crop, --resize and --fit")
+        if self.face is not None and (self.align == "none" or self.face < 0):
+            raise UsageError("--face N picks the face to align (0 is the leftmost): give it with --align ffhq"
+                             if self.align == "none" else f"--face {self.face}: give 0 or more")

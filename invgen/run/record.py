@@ -36,6 +36,8 @@ def run_record(result: RunResult, entry: LoadedInput, options: RunOptions, basel
         record["batch"] = {"size": batch, "solve_s": round(result.seconds, 3), "history": "batch means"}
     if entry.geometry["crop"] is not None or entry.geometry["resized_from"] is not None or entry.geometry.get("pad"):
         record["input_geometry"] = entry.geometry
+    if entry.alignment is not None:
+        record["alignment"] = entry.alignment
     if entry.file_record is not None:
         record["medical" if entry.file_record.get("bits") is None else "input_file"] = entry.file_record
     if baselines:

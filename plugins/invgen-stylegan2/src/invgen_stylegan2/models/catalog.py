@@ -28,6 +28,7 @@ class PretrainedModel:
     resolution: int
     channels: int
     summary: str
+    alignment: str | None = None  # how photos are cropped for it (``--align auto``)
 
 
 MODELS = {
@@ -35,10 +36,10 @@ MODELS = {
     for model in (
         PretrainedModel("stylegan2-ffhq", "stylegan2-ada-ffhq.pkl",
                         "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/ffhq.pkl", None,
-                        NVIDIA_NC, 1024, 3, "NVIDIA's StyleGAN2-ADA FFHQ faces, 1024x1024 RGB"),
+                        NVIDIA_NC, 1024, 3, "NVIDIA's StyleGAN2-ADA FFHQ faces, 1024x1024 RGB", "ffhq"),
         PretrainedModel("brgm-ffhq", "brgm-ffhq.pkl", "https://dl.dropboxusercontent.com/s/jlgybz6nfhmpv54/ffhq.pkl",
                         None, NVIDIA_NC + "; see the BRGM authors' terms", 1024, 3,
-                        "BRGM authors' FFHQ faces (90% training split), 1024x1024 RGB"),
+                        "BRGM authors' FFHQ faces (90% training split), 1024x1024 RGB", "ffhq"),
         PretrainedModel("brgm-xray", "brgm-xray.pkl", "https://dl.dropboxusercontent.com/s/gphxjioth6dn5kb/xray.pkl",
                         None, NVIDIA_NC + "; see the BRGM authors' terms", 1024, 1,
                         "BRGM authors' chest X-rays, 1024x1024 grey"),
@@ -69,7 +70,9 @@ def load_named(name: str, noise: str = "none", modconv: str = "auto"):  # noqa: 
         return StyleGAN2Generator.from_checkpoint(load_checkpoint(path), noise=noise, modconv=modconv)
     checkpoint = load_checkpoint(resolve_weights(name))
     _check_shape(name, checkpoint)
-    return StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise, modconv=modconv)
+    generator = StyleGAN2Generator.from_checkpoint(checkpoint, noise=noise, modconv=modconv)
+    generator.alignment = MODELS[name].alignment
+    return generator
 
 
 def check_model_file(name: str, path: Path) -> None:
