@@ -6,7 +6,7 @@ PLUGINS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.t
 STAMP := $(VENV)/.installed-stamp
 INSTALL_TARGETS := -e '.[test]' $(foreach plugin,$(PLUGINS),-e '$(plugin)[test]')
 
-.PHONY: test demo serve browser install clean
+.PHONY: test demo serve browser install clean docs
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ test: $(STAMP) browser
 browser:
 	@bash scripts/install_chromium.sh
 
+# the documentation site (user guide, plugin guide, API reference from the docstrings), built strictly: site/index.html
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # the local page on the embedded model: http://127.0.0.1:7860
 serve: $(STAMP)
 	$(BIN)/invgen serve
@@ -39,4 +43,4 @@ demo: $(STAMP)
 	@echo "side-by-side images: out/demo/comparison.png and out/demo-inpaint/comparison.png"
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out site
