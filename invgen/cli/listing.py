@@ -74,6 +74,8 @@ def _entries(word: str, found) -> dict:  # noqa: ANN001 - a Registry
 def _summary(word: str, entry) -> str:  # noqa: ANN001 - any registered entry
     if word == "tasks":
         return " | ".join(entry.specs) + (f": {entry.summary}" if entry.summary else "")
+    if word == "examples":
+        return f"for {entry.generator}" + (f": {entry.summary}" if entry.summary else "")
     return entry.summary
 
 

@@ -12,8 +12,9 @@ from invgen.runtime.reporting import reported_errors
 
 def render(
     source: Path = typer.Argument(..., help="A result folder of `invgen run` (or a folder of many results)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for the images (one sub-folder per result "
-                                                            "for many); never the run's own folder."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Folder for the images (one sub-folder per "
+                                                                      "result for many; default: SOURCE-rendered "
+                                                                      "beside it); never the run's own folder."),
     generator: Optional[str] = typer.Option(None, "--generator", "-g", help="Generator spec to render with "
                                                                             "(default: the one recorded in each "
                                                                             "latent file), e.g. its weights "
@@ -26,6 +27,7 @@ def render(
     with reported_errors():
         from invgen.run.rerender import render_results
 
-        done = render_results(source, output, generator, device, overwrite)
+        target = output if output is not None else source.with_name(source.resolve().name + "-rendered")
+        done = render_results(source, target, generator, device, overwrite)
         count = len(done.files)
         typer.echo(f"rendered {count} result{'s' if count != 1 else ''} into {done.output}/")

@@ -34,6 +34,9 @@ def test_render_gives_the_runs_pictures_bit_for_bit(files, tmp_path, run, method
     stem = "posterior_mean" if "vi" in method else "reconstruction"
     np.testing.assert_array_equal(np.load(again / f"{stem}.npy"), np.load(out / f"{stem}.npy"))
     assert json.loads((again / "rendered.json").read_text())["generator"] == "stylegan2-mnist32"
+    if not method:  # without -o: beside the run, never in it
+        assert invoke("render", out, "--device", "cpu").exit_code == 0
+        assert pngs(tmp_path / "out-rendered") == made
 
 
 def test_the_float_result_is_the_png_before_rounding(files, tmp_path, run):
