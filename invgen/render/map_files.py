@@ -54,6 +54,12 @@ def image_files(prefix: str, images: Tensor) -> dict[str, bytes]:
     return {f"{prefix}_{i:03d}.png": png_bytes(image) for i, image in enumerate(images)}
 
 
+def data_files(prefix: str, values: "Tensor", like: "Tensor") -> dict[str, bytes]:
+    """Observations (or predictions) as pictures: as they are when a PNG holds their channels (1 to 4), else
+    (many coils' k-space) as their log magnitude (:func:`observation_view`)."""
+    return image_files(prefix, values if values.shape[1] <= 4 else observation_view(values, like))
+
+
 def observation_panel(observation: "Tensor", like: "Tensor") -> "Tensor":
     """The first observation as a picture of the reconstruction's size and channels (:func:`observation_view`)."""
     return observation_view(observation[:1], like)[0]
@@ -97,8 +103,8 @@ def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
         files["modes_grid.png"] = grid_png(result.modes[0], min_tile=MODE_TILE)
     if result.raw_image is not None:
         files.update(image_files("reconstruction_raw", result.raw_image))
-    files.update(image_files("observation", result.observation))
-    files.update(image_files("prediction", result.prediction))
+    files.update(data_files("observation", result.observation, result.image))
+    files.update(data_files("prediction", result.prediction, result.image))
     if result.mask is not None:
         files.update(image_files("mask", result.mask * 2 - 1))
     panels = [] if result.ground_truth is None else [("ground truth", result.ground_truth[0])]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from invgen.render.map_files import comparison_png, footer_text, image_files, metric_title, observation_panel
+from invgen.render.map_files import (comparison_png, data_files, footer_text, image_files, metric_title,
+                                     observation_panel)
 
 SAMPLE_TILE = 128  # pixels: small images are enlarged in the samples grid
 
@@ -56,8 +57,8 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
     files.update(image_files("posterior_mean", posterior.image[:1]))
     if posterior.raw_image is not None:
         files.update(image_files("posterior_mean_raw", posterior.raw_image[:1]))
-    files.update(image_files("observation", posterior.observation[:1]))
-    files.update(image_files("prediction", posterior.prediction[:1]))
+    files.update(data_files("observation", posterior.observation[:1], posterior.image))
+    files.update(data_files("prediction", posterior.prediction[:1], posterior.image))
     if posterior.map_image is not None:
         files.update(image_files("map", posterior.map_image[:1]))
     if posterior.mask is not None:

@@ -18,14 +18,24 @@ def register_forward_models(register: Callable[..., None]) -> None:
         Param("mask", "path", None, "a sampling mask file instead (.npy or image, [H, W] or [W], non-zero = "
                                     "acquired)"),
         Param("noise", "float", 0.0, "std of complex Gaussian noise on each of Re and Im (in the image's "
-                                     "[-1, 1] units; orthonormal FFT)", min=0.0, max=10.0),
-    ), summary="MRI: undersampled Cartesian k-space (orthonormal FFT); observations are (Re, Im) channels")
+                                     "[-1, 1] units; orthonormal FFT), on every coil", min=0.0, max=10.0),
+        Param("coils", "int", 1, "receive coils: y_c = M F (S_c x) for each", min=1, max=64),
+        Param("maps", "choice", "birdcage", "coil sensitivity maps (coils > 1): birdcage (simulated) or file "
+                                            "(maps_file)", choices=("birdcage", "file")),
+        Param("maps_file", "path", None, "with maps=file: a .npy of complex [coils, H, W] maps"),
+        Param("sampling", "choice", "lines", "lines (phase-encode columns), variable-density (2-D random) or "
+                                             "poisson (2-D Poisson disc), seeded, centre fully sampled",
+              choices=("lines", "variable-density", "poisson")),
+    ), summary="MRI: undersampled Cartesian k-space (orthonormal FFT), one or many coils; observations are "
+               "(Re, Im) channels")
 
 
 @hookimpl
 def register_baselines(register: Callable[..., None]) -> None:
     register("zero-filled", "invgen_mri.baselines:zero_filled", "invgen_mri.baselines:applies",
-             summary="inverse FFT of the acquired k-space, the rest set to 0")
+             summary="inverse FFT of the acquired k-space, the rest set to 0 (coils combined by their maps)")
+    register("sense", "invgen_mri.baselines:sense", "invgen_mri.baselines:applies_sense",
+             summary="SENSE: least squares over the image through every coil (conjugate gradients)")
 
 
 @hookimpl

@@ -1,9 +1,11 @@
-"""The k-space forward model: an orthonormal 2-D FFT of the image, undersampled along the phase-encode axis.
+"""The k-space forward model: an orthonormal 2-D FFT of the image (through each receive coil's sensitivity),
+undersampled along the phase-encode axis (columns) or in both (2-D masks).
 
-Layout (used throughout the plugin, and by k-space ``.npy`` inputs): for an image ``[B, C, H, W]``
-the observation is ``[B, 2C, H, W]`` real, channels ``(Re, Im)`` of each image channel in turn, of
-the *centred* k-space ``fftshift(fft2(x, norm="ortho"))`` (the zero frequency at ``[H // 2, W // 2]``),
-with the unsampled columns set to 0. These are data, not images: their values are not in [-1, 1].
+Layout (used throughout the plugin, and by k-space ``.npy`` inputs): for an image ``[B, C, H, W]`` seen by
+``N`` coils the observation is ``[B, 2CN, H, W]`` real: for each image channel, for each coil, the ``(Re, Im)``
+pair of the *centred* k-space ``fftshift(fft2(S_c x, norm="ortho"))`` (the zero frequency at
+``[H // 2, W // 2]``), with the unsampled positions set to 0. One coil without maps is ``S = 1``: ``[B, 2C, H, W]``.
+These are data, not images: their values are not in [-1, 1].
 """
 
 from __future__ import annotations
@@ -14,19 +16,28 @@ import torch
 from torch import Tensor
 
 from invgen.plugin import ForwardModel, Shape
+from invgen_mri.coils import birdcage, read_maps
+from invgen_mri.masks2d import poisson_disc, variable_density
 from invgen_mri.sampling import line_mask, read_mask
+
+SAMPLINGS = ("lines", "variable-density", "poisson")
 
 
 def to_kspace(x: Tensor) -> Tensor:
-    """Centred orthonormal k-space of real images ``[B, C, H, W]``: complex ``[B, C, H, W]``."""
-    if x.dtype not in (torch.float32, torch.float64):
+    """Centred orthonormal k-space of images ``[B, C, H, W]`` (real, or complex coil images): complex."""
+    if not x.is_complex() and x.dtype not in (torch.float32, torch.float64):
         x = x.float()  # the FFT has no bfloat16 kernels: autocast's output comes back to float32 here
     return torch.fft.fftshift(torch.fft.fft2(x, norm="ortho"), dim=(-2, -1))
 
 
 def from_kspace(k: Tensor) -> Tensor:
     """The inverse of :func:`to_kspace`: complex ``[B, C, H, W]`` -> real part of the image."""
-    return torch.fft.ifft2(torch.fft.ifftshift(k, dim=(-2, -1)), norm="ortho").real
+    return complex_image(k).real
+
+
+def complex_image(k: Tensor) -> Tensor:
+    """The inverse centred orthonormal FFT: complex ``[..., H, W]`` k-space -> complex images."""
+    return torch.fft.ifft2(torch.fft.ifftshift(k, dim=(-2, -1)), norm="ortho")
 
 
 def as_channels(k: Tensor) -> Tensor:
@@ -43,44 +54,98 @@ def as_complex(y: Tensor) -> Tensor:
 
 
 class KSpace(ForwardModel):
-    """``y = M F x``: F the centred orthonormal 2-D FFT, M a Cartesian sampling of columns (phase encodes)
-    with acceleration ``R`` and a fully sampled ``center`` fraction (or a ``mask`` file), plus optional complex
-    Gaussian noise of std ``noise`` on each of the real and imaginary parts (:meth:`simulate`)."""
+    """``y_c = M F (S_c x)`` for each of ``coils`` receive coils: F the centred orthonormal 2-D FFT, S_c the
+    coil's sensitivity (``maps``: ``birdcage`` simulated, or ``file`` read from ``maps_file``, a ``.npy``; one
+    coil without a maps file is S = 1), M
+    the sampling with acceleration ``R`` and a fully sampled ``center`` fraction: Cartesian columns
+    (``sampling=lines``, ``pattern`` random or equispaced), or 2-D ``variable-density`` random or ``poisson``
+    disc (seeded), or a ``mask`` file; plus optional complex Gaussian noise of std ``noise`` on each of the real
+    and imaginary parts of every coil's samples (:meth:`simulate`)."""
 
     def __init__(self, R: float = 4.0, center: float = 0.08, pattern: str = "random", seed: int = 0,
-                 mask: str | None = None, noise: float = 0.0) -> None:
+                 mask: str | None = None, noise: float = 0.0, coils: int = 1, maps: str = "birdcage",
+                 maps_file: str | None = None, sampling: str = "lines") -> None:
         super().__init__()
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"sampling must be one of {'|'.join(SAMPLINGS)}, not {sampling!r}")
         self.acceleration, self.center, self.pattern, self.seed = R, center, pattern, seed
         self.file_mask = None if mask is None else read_mask(Path(mask))
-        self.noise = noise
+        self.noise, self.coils, self.kind = noise, coils, sampling
+        if (maps == "file") != (maps_file is not None):
+            raise ValueError("coil maps from a file: give maps=file with maps_file=FILE.npy (maps_file alone, or "
+                             "maps=file alone, is not enough)")
+        self.file_maps = None if maps_file is None else read_maps(Path(maps_file), coils)
+        self.maps_source = None if coils == 1 and maps_file is None else maps
+        self._cache: dict[tuple[str, int, int], Tensor] = {}
         if self.file_mask is None:
-            line_mask(64, R, center, pattern, seed)  # refuse impossible settings when built, not at the first step
+            self._pattern(64, 64)  # refuse impossible settings when built, not at the first step
+
+    def _pattern(self, height: int, width: int) -> Tensor:
+        if self.kind == "lines":
+            return line_mask(width, self.acceleration, self.center, self.pattern, self.seed).expand(height, -1)
+        make = variable_density if self.kind == "variable-density" else poisson_disc
+        return make(height, width, self.acceleration, self.center, self.seed)
 
     def sampling(self, height: int, width: int) -> Tensor:
-        """``[H, W]`` float mask of the acquired k-space samples."""
-        if self.file_mask is None:
-            return line_mask(width, self.acceleration, self.center, self.pattern, self.seed).float().expand(height, -1)
-        mask = self.file_mask if self.file_mask.dim() == 2 else self.file_mask.expand(height, -1)
-        if tuple(mask.shape) != (height, width):
-            raise ValueError(f"the k-space mask file is {tuple(self.file_mask.shape)} but the images are "
-                             f"{height}x{width}; give a [{height}, {width}] or [{width}] mask")
-        return mask.float()
+        """``[H, W]`` float mask of the acquired k-space samples (made once per size)."""
+        key = ("mask", height, width)
+        if key not in self._cache:
+            if self.file_mask is None:
+                self._cache[key] = self._pattern(height, width).float()
+            else:
+                mask = self.file_mask if self.file_mask.dim() == 2 else self.file_mask.expand(height, -1)
+                if tuple(mask.shape) != (height, width):
+                    raise ValueError(f"the k-space mask file is {tuple(self.file_mask.shape)} but the images are "
+                                     f"{height}x{width}; give a [{height}, {width}] or [{width}] mask")
+                self._cache[key] = mask.float()
+        return self._cache[key]
+
+    def sensitivities(self, height: int, width: int) -> Tensor | None:
+        """Complex ``[coils, H, W]`` sensitivity maps, or None for one coil without maps (S = 1)."""
+        if self.maps_source is None:
+            return None
+        key = ("maps", height, width)
+        if key not in self._cache:
+            if self.file_maps is None:
+                self._cache[key] = birdcage(self.coils, height, width)
+            elif tuple(self.file_maps.shape[-2:]) != (height, width):
+                raise ValueError(f"the coil maps file is {list(self.file_maps.shape)} but the images are "
+                                 f"{height}x{width}; give [{self.coils}, {height}, {width}] maps")
+            else:
+                self._cache[key] = self.file_maps
+        return self._cache[key]
+
+    def coil_images(self, x: Tensor) -> Tensor:
+        """``S_c x`` for every coil: complex ``[B, C * coils, H, W]`` (``x`` itself for one coil without maps)."""
+        maps = self.sensitivities(*x.shape[-2:])
+        if maps is None:
+            return x
+        double = x.dtype == torch.float64
+        maps = maps.to(x.device, torch.complex128 if double else torch.complex64)
+        return (x.to(torch.float64 if double else torch.float32)[:, :, None] * maps).flatten(1, 2)
 
     def forward(self, x: Tensor) -> Tensor:
-        k = to_kspace(x)
+        k = to_kspace(self.coil_images(x))
         mask = self.sampling(*x.shape[-2:]).to(k.device)
         return as_channels(k * mask)
 
     def adjoint(self, y: Tensor) -> Tensor:
-        """``Re(F^H M^T y)``: images ``[B, C, H, W]`` from k-space data ``[B, 2C, H, W]``; for a noise-free
-        observation it is the zero-filled reconstruction, and it is the adjoint of :meth:`forward` on reals."""
-        mask = self.sampling(*y.shape[-2:]).to(y.device)
-        return from_kspace(as_complex(y) * mask)
+        """``Re(sum_c conj(S_c) F^H M^T y_c)``: images ``[B, C, H, W]`` from k-space data ``[B, 2CN, H, W]``; for
+        a noise-free observation it is the zero-filled (coil-combined) reconstruction, and it is the adjoint of
+        :meth:`forward` on reals."""
+        height, width = y.shape[-2:]
+        k = as_complex(y) * self.sampling(height, width).to(y.device)
+        maps = self.sensitivities(height, width)
+        if maps is None:
+            return complex_image(k).real
+        images = complex_image(k).unflatten(1, (-1, self.coils))
+        return (images * maps.to(images.device, images.dtype).conj()).sum(2).real
 
     def output_shape(self, input_shape: Shape) -> Shape:
         channels, height, width = input_shape
         self.sampling(height, width)
-        return (2 * channels, height, width)
+        self.sensitivities(height, width)
+        return (2 * channels * self.coils, height, width)
 
     def mask(self, input_shape: Shape) -> Tensor | None:
         _, height, width = input_shape
