@@ -92,8 +92,11 @@ class Window:
         return self.low + (image + 1) / 2 * self.width
 
 
-def read_medical(path: str | Path, window: Window | None = None) -> tuple[Tensor, dict[str, Any]]:
-    """``[1, 1, H, W]`` in [-1, 1] from a DICOM or NIfTI input, and the record of how (module docstring)."""
+def read_medical(path: str | Path, window: Window | None = None,
+                 full_range: bool = False) -> tuple[Tensor, dict[str, Any]]:
+    """``[1, 1, H, W]`` in [-1, 1] from a DICOM or NIfTI input, and the record of how (module docstring).
+    ``full_range`` maps the image's minimum and maximum when no window is given, not the file's own window, so
+    that nothing is clipped (``invgen corrupt``: the observation keeps every value)."""
     file, options = split_options(path)
     if not file.is_file():
         raise InputError(f"{file}: no such file")
@@ -101,7 +104,7 @@ def read_medical(path: str | Path, window: Window | None = None) -> tuple[Tensor
         values, record = _read_dicom(file, options, window)
     else:
         values, record = _read_nifti(file, options)
-    chosen = window or _file_window(record) or _min_max(values)
+    chosen = window or (None if full_range else _file_window(record)) or _min_max(values)
     image = chosen.to_unit(values)
     if record.get("photometric") == "MONOCHROME1":
         image = -image
@@ -270,17 +273,22 @@ def _volume_shape(shape: tuple[int, ...], file: Path) -> tuple[int, int, int]:
     return shape
 
 
-def write_medical(image: Tensor, record: dict[str, Any], description: str) -> tuple[str, bytes, list[str]]:
-    """The reconstruction ``[1, 1, H, W]`` in [-1, 1] back in the input's format and units: (file name, bytes,
-    notes). The window of the record is inverted; clipped values stay at the window's edges."""
+def write_medical(image: Tensor, record: dict[str, Any], description: str,
+                  kind: str = "reconstruction") -> tuple[str, bytes, list[str]]:
+    """The ``kind`` (a reconstruction, or an observation of ``invgen corrupt``) ``[1, 1, H, W]`` in [-1, 1] back
+    in the input's format and units: (file name, bytes, notes). The window of the record is inverted; clipped
+    values stay at the window's edges. A NIfTI reconstruction goes into a copy of the input volume; an
+    observation is a volume of its own, one slice thick, at the input slice's place (its affine)."""
     unit = image.detach().float().cpu()[0, 0].numpy().astype(np.float64)
     if record.get("photometric") == "MONOCHROME1":
         unit = -unit
     window = Window(record["window"]["center"], record["window"]["width"])
     values = window.from_unit(unit)
     if record["format"] == "dicom":
-        return "reconstruction.dcm", *_write_dicom(values, record, window, description)
-    return "reconstruction.nii.gz", *_write_nifti(values, record)
+        return f"{kind}.dcm", *_write_dicom(values, record, window, f"invgen {kind}: {description}")
+    if kind == "observation":
+        return f"{kind}.nii.gz", *_write_nifti_slice(values, record)
+    return f"{kind}.nii.gz", *_write_nifti(values, record)
 
 
 def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
@@ -312,8 +320,8 @@ def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
     dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
     dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     dataset.ImageType = ["DERIVED", "SECONDARY", "INVGEN"]
-    dataset.SeriesDescription = f"invgen reconstruction: {description}"[:64]
-    dataset.DerivationDescription = f"invgen reconstruction: {description}"[:1024]
+    dataset.SeriesDescription = description[:64]
+    dataset.DerivationDescription = description[:1024]
     dataset.WindowCenter, dataset.WindowWidth = window.center, window.width
     buffer = io.BytesIO()
     dataset.save_as(buffer, enforce_file_format=True)
@@ -335,3 +343,26 @@ def _write_nifti(values: np.ndarray, record: dict[str, Any]) -> tuple[bytes, lis
     written = type(volume)(data, volume.affine, header)
     written.header.set_slope_inter(1, 0)
     return gzip.compress(written.to_bytes(), mtime=0), []
+
+
+def _write_nifti_slice(values: np.ndarray, record: dict[str, Any]) -> tuple[bytes, list[str]]:
+    """One slice as a volume of its own, ``[H, W, 1]`` (read back without options), its voxels where the input
+    slice was: the input's affine with the slice axis last and its origin moved to the slice (a down-sampled
+    observation's in-plane spacing scaled to cover the same field of view)."""
+    nibabel = _nibabel()
+    source = np.array(nibabel.load(record["path"]).affine, dtype=np.float64)
+    shape, axis = list(record["volume_shape"]), record["axis"]
+    plane = [other for other in range(3) if other != axis]
+    affine = np.eye(4)
+    affine[:3, 3] = source[:3, 3] + source[:3, axis] * record["slice"]
+    for column, (other, size) in enumerate(zip(plane, values.shape)):
+        factor = shape[other] / size
+        affine[:3, column] = source[:3, other] * factor
+        affine[:3, 3] += source[:3, other] * (factor - 1) / 2  # a coarse voxel's centre: the middle of its fine ones
+    affine[:3, 2] = source[:3, axis]
+    written = nibabel.Nifti1Image(values.astype(np.float32)[:, :, None], affine)
+    written.header.set_slope_inter(1, 0)
+    notes = [] if list(values.shape) == record["size"] else [
+        f"the observation is {values.shape[0]}x{values.shape[1]}, the input slice {record['size'][0]}x"
+        f"{record['size'][1]}: its voxel spacing is scaled to cover the same field of view"]
+    return gzip.compress(written.to_bytes(), mtime=0), notes
