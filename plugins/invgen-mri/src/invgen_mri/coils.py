@@ -18,8 +18,6 @@ from torch import Tensor
 
 from invgen.plugin import load_array
 
-MAX_COILS = 64
-
 
 def birdcage(coils: int, height: int, width: int, radius: float = 1.5) -> Tensor:
     """Complex ``[coils, H, W]`` maps, normalised to unit root-sum-of-squares (see the module docstring)."""

@@ -30,11 +30,6 @@ def to_kspace(x: Tensor) -> Tensor:
     return torch.fft.fftshift(torch.fft.fft2(x, norm="ortho"), dim=(-2, -1))
 
 
-def from_kspace(k: Tensor) -> Tensor:
-    """The inverse of :func:`to_kspace`: complex ``[B, C, H, W]`` -> real part of the image."""
-    return complex_image(k).real
-
-
 def complex_image(k: Tensor) -> Tensor:
     """The inverse centred orthonormal FFT: complex ``[..., H, W]`` k-space -> complex images."""
     return torch.fft.ifft2(torch.fft.ifftshift(k, dim=(-2, -1)), norm="ortho")
