@@ -56,6 +56,11 @@ class TestNoise(ForwardModelContract):
     bad_specs = ("noise", "noise:std=-0.1", "noise:std=0")
 
 
+class TestRician(ForwardModelContract):
+    spec = "rician:std=0.05"
+    bad_specs = ("rician", "rician:std=0", "rician:std=3")
+
+
 class TestPoisson(ForwardModelContract):
     spec = "poisson:peak=50"
     bad_specs = ("poisson", "poisson:peak=0")

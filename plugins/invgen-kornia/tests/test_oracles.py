@@ -192,3 +192,17 @@ def test_project_makes_the_area_downsampled_reconstruction_match_the_observation
     projected = consistent(reconstruction, observation, chain, "project")
     block_means = projected[0, 0].numpy().reshape(8, 4, 8, 4).mean(axis=(1, 3))
     assert np.abs(block_means - observation[0, 0].numpy()).max() < 1e-5
+
+
+def test_rician_noise_follows_scipys_rice_distribution():
+    from scipy import stats
+
+    model = invgen.forward_model("rician:std=0.1")
+    magnitude = 0.3  # x = -0.4 in [-1, 1]
+    clean = torch.full((1, 1, 64, 64), magnitude * 2 - 1, dtype=torch.float64)
+    observed = ((model.simulate(clean, 0) + 1) / 2).flatten().numpy()
+    fitted = stats.kstest(observed, stats.rice(b=magnitude / 0.05, scale=0.05).cdf)
+    assert fitted.pvalue > 0.01  # 4096 draws: the right distribution, not only the right mean
+    dark = ((model.simulate(torch.full((1, 1, 64, 64), -1.0, dtype=torch.float64), 1) + 1) / 2).flatten().numpy()
+    assert (dark >= 0).all() and stats.kstest(dark, stats.rayleigh(scale=0.05).cdf).pvalue > 0.01
+    assert model.noise_std == 0.1

@@ -61,6 +61,10 @@ def register_forward_models(register: Callable[..., None]) -> None:
         Param("peak", "float", None, "expected photon count of a white pixel", min=0.0, min_exclusive=True,
               max=1e9, required=True),
     ), summary="Poisson (shot) noise")
+    register("rician", "invgen_kornia.noise:RicianNoise", params=(
+        Param("std", "float", None, "std of the complex Gaussian noise in [-1, 1] units (on Re and Im of the "
+                                    "magnitude)", min=0.0, min_exclusive=True, max=2.0, required=True),
+    ), summary="Rician noise of MRI magnitude images (the likelihood: the rician loss)")
     register("grayscale", "invgen_kornia.color:Grayscale", summary="colour to luminance (colourisation)")
 
 

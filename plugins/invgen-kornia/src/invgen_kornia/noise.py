@@ -44,3 +44,17 @@ class PoissonNoise(Identity):
         rate = ((y + 1) / 2).clamp(0, 1) * self.peak
         counts = torch.poisson(rate.double().cpu(), generator=rng).to(y.device, y.dtype)
         return counts / self.peak * 2 - 1
+
+
+class RicianNoise(GaussianNoise):
+    """Rician noise, the noise of MRI magnitude images: the image read as a magnitude in [0, 1] (from [-1, 1]),
+    complex Gaussian noise of std ``std / 2`` added to its real and imaginary parts (``std`` in [-1, 1] units),
+    and the magnitude taken again. ``noise_std`` is ``std``: what a Gaussian likelihood would use (the
+    ``rician`` loss is the exact one)."""
+
+    def add_noise(self, y: Tensor, rng: torch.Generator) -> Tensor:
+        magnitude = ((y + 1) / 2).clamp_min(0)
+        sigma = self.std / 2
+        real = sigma * torch.randn(y.shape, generator=rng, dtype=y.dtype).to(y.device)
+        imaginary = sigma * torch.randn(y.shape, generator=rng, dtype=y.dtype).to(y.device)
+        return torch.hypot(magnitude + real, imaginary) * 2 - 1

@@ -26,6 +26,9 @@ def register_losses(register: Callable[..., None]) -> None:
               "(plain mean error) or a number"),
         Param("norm", "choice", "l2", "l2 (Gaussian) or l1 (Laplace)", choices=("l2", "l1")),
     ), summary="pixel likelihood on the known pixels: sum d^2 / (2 sigma^2)")
+    register("rician", "invgen_losses.rician:RicianLoss", params=(
+        Param("sigma", "str", "auto", "noise std in [-1, 1] units: auto (from the forward chain) or a number"),
+    ), summary="Rician likelihood of MRI magnitude images on the known pixels")
     register("lpips", "invgen_losses.perceptual:LPIPSLoss", params=(
         Param("net", "choice", "vgg", "backbone: vgg (BRGM) or alex (LPIPS default)", choices=("vgg", "alex")),
         Param("download", "bool", True, "fall back to torchvision's download when no local weights are found"),
