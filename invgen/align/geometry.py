@@ -43,7 +43,7 @@ class FaceQuad:
 
     def to_aligned(self, points: np.ndarray, size: int) -> np.ndarray:
         """Photo points ``[N, 2]`` in the pixels of the ``size``-pixel aligned crop."""
-        a, b = self._unit(points)
+        a, b = self.square_coordinates(points)
         return np.stack([(a + 1) * size / 2 - 0.5, (b + 1) * size / 2 - 0.5], 1)
 
     def scaled(self, factor: float) -> "FaceQuad":
@@ -59,8 +59,8 @@ class FaceQuad:
     def from_record(cls, record: dict[str, Any]) -> "FaceQuad":
         return cls(tuple(record["center"]), tuple(record["x"]), tuple(record["y"]))  # type: ignore[arg-type]
 
-    def _unit(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Photo points in the square's own coordinates: -1 .. 1 across it."""
+    def square_coordinates(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Photo points ``[N, 2]`` in the square's own coordinates (along ``x``, along ``y``): -1 .. 1 across it."""
         offset = np.asarray(points, np.float64) - np.asarray(self.center)
         x, y = np.asarray(self.x), np.asarray(self.y)
         return offset @ x / (x @ x), offset @ y / (y @ y)
@@ -114,7 +114,7 @@ def pasted_back(photo: Tensor, aligned: Tensor, quad: FaceQuad, feather: float =
     height, width = photo.shape[-2:]
     rows, columns = torch.meshgrid(torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64),
                                    indexing="ij")
-    a, b = quad._unit(torch.stack([columns, rows], -1).view(-1, 2).numpy())
+    a, b = quad.square_coordinates(torch.stack([columns, rows], -1).view(-1, 2).numpy())
     grid = torch.from_numpy(np.stack([a, b], -1)).view(1, height, width, 2)
     sampled = F.grid_sample(aligned.float(), grid.to(aligned.device, torch.float32), mode="bilinear",
                             padding_mode="border", align_corners=False)

@@ -64,13 +64,14 @@ def render_results(source: str | Path, output: str | Path, generator: str | None
         raise OutputExists(f"{target}: is not empty; pass --overwrite to replace its files, or choose another "
                            "--output")
     spec = generator or results[0][1].latents.generator
-    model = build_generator(spec).to(resolve_device(device)).eval()
+    target_device = resolve_device(device)
+    model = build_generator(spec).to(target_device).eval()
     for _, saved in results:
         check_generator(saved, model, named=generator is not None)
     written: dict[str, list[str]] = {}
     for name, saved in results:
         files = rendered_files(saved, saved.rendered(model))
-        record = {"source": str(saved.folder), "generator": model.spec, "device": str(resolve_device(device)),
+        record = {"source": str(saved.folder), "generator": model.spec, "device": str(target_device),
                   "files": sorted(files)}
         files["rendered.json"] = (json.dumps(record, indent=2) + "\n").encode()
         write_files(target / name if name else target, files)

@@ -62,7 +62,7 @@ def test_pasting_the_crop_back_gives_the_photo_again():
     quad = ffhq_quad(face(eye_distance=16, eye_to_mouth=18, centre=(80.0, 55.0), angle=0.4))
     crop = aligned_crop(photo, quad, 256)  # finer than the photo: the round trip is near exact
     back = pasted_back(photo, crop, quad)
-    a, b = quad._unit(np.stack(np.meshgrid(np.arange(160), np.arange(120)), -1).reshape(-1, 2))
+    a, b = quad.square_coordinates(np.stack(np.meshgrid(np.arange(160), np.arange(120)), -1).reshape(-1, 2))
     inside = torch.from_numpy((np.maximum(np.abs(a), np.abs(b)) < 0.85).reshape(120, 160))
     error = (back - photo)[..., inside].abs()
     assert error.mean() < 0.005 and error.max() < 0.05  # two bilinear resamplings of a piecewise-linear photo
