@@ -13,8 +13,10 @@ index_app = typer.Typer(help="The index of a many-input run.", no_args_is_help=T
 
 @index_app.command("merge")
 def merge(output: Path = typer.Argument(..., help="The --output folder of an invgen run over many inputs.")) -> None:
-    """Write index.csv and index.jsonl once every input has a row (in any shard's file, or a complete folder)."""
+    """Write index.csv and index.jsonl once every input has a row (in any shard's file, or a complete folder), and
+    each volume whose slices are all done."""
     from invgen.run.store import RunStore
+    from invgen.run.volumes import write_volumes
     from invgen.errors import FAILURE
 
     with reported_errors():
@@ -22,6 +24,8 @@ def merge(output: Path = typer.Argument(..., help="The --output folder of an inv
         items = store.saved_inputs()
         if store.merge_index(items):
             typer.echo(f"wrote {output / 'index.csv'} and {output / 'index.jsonl'} ({len(items)} inputs)")
+            for folder in write_volumes(store, items):
+                typer.echo(f"wrote the volume {folder}/")
             return
         missing = [item for item in items if item.name not in store.rows() and not store.is_complete(item.name)]
         typer.echo(f"invgen: {len(missing)} of {len(items)} inputs have no result yet (first: {missing[0].path}); "

@@ -125,7 +125,7 @@ def run(
         if single:
             _single_summary(outcome, output)
         else:
-            _many_summary(outcome, output, job.shard, job.merge())
+            _many_summary(outcome, output, job.shard, job.merge(), job.write_volumes())
         if outcome.interrupted:
             print(f"invgen: interrupted; finished results and the best result so far are in {output}/",
                   file=sys.stderr)
@@ -163,7 +163,7 @@ def _single_summary(outcome: Any, output: Path) -> None:
     console.print(f"results in {output}/ (comparison.png, run.json, ...)")
 
 
-def _many_summary(outcome: Any, output: Path, part: Any, merged: bool) -> None:
+def _many_summary(outcome: Any, output: Path, part: Any, merged: bool, volumes: list[Path]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -191,3 +191,5 @@ def _many_summary(outcome: Any, output: Path, part: Any, merged: bool) -> None:
             console.print(f"[red]failed[/red] {named}", highlight=False)
     index = "index.csv and index.jsonl" if merged else "index/ (merged into index.csv when every shard is done)"
     console.print(f"results in {output}/ (one folder per input; {index})")
+    for folder in volumes:
+        console.print(f"volume written whole: {folder}/", highlight=False)

@@ -11,7 +11,8 @@ geometry kept when the size matches), or the NIfTI volume with the reconstructed
 a copy of it (same affine and header).
 
 Options after the path: ``scan.dcm:frame=3`` (a frame of a multi-frame file), ``vol.nii.gz:axis=2,slice=40``
-(default: the middle slice along the last axis).
+(default: the middle slice along the last axis); ``vol.nii.gz:axis=2`` alone is every slice, a volume
+(:mod:`invgen.io.volumes`).
 """
 
 from __future__ import annotations
@@ -227,6 +228,18 @@ def _nibabel() -> Any:
     return nibabel
 
 
+def nifti_shape(file: Path) -> tuple[int, int, int]:
+    """A NIfTI file's shape as 3-D, from its header alone (:func:`_volume_shape`'s checks)."""
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    try:
+        return _volume_shape(tuple(int(side) for side in _nibabel().load(str(file)).shape), file)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise InputError(f"{file}: not a readable NIfTI file ({type(error).__name__}: {error})") from None
+
+
 def _read_nifti(file: Path, options: dict[str, int]) -> tuple[np.ndarray, dict[str, Any]]:
     """One slice, read from the file without loading the volume (nibabel's array proxy), in the file's units."""
     nibabel = _nibabel()
@@ -279,20 +292,28 @@ def write_medical(image: Tensor, record: dict[str, Any], description: str,
     in the input's format and units: (file name, bytes, notes). The window of the record is inverted; clipped
     values stay at the window's edges. A NIfTI reconstruction goes into a copy of the input volume; an
     observation is a volume of its own, one slice thick, at the input slice's place (its affine)."""
-    unit = image.detach().float().cpu()[0, 0].numpy().astype(np.float64)
-    if record.get("photometric") == "MONOCHROME1":
-        unit = -unit
-    window = Window(record["window"]["center"], record["window"]["width"])
-    values = window.from_unit(unit)
+    values, window = to_file_units(image.detach().float().cpu()[0, 0].numpy(), record)
     if record["format"] == "dicom":
-        return f"{kind}.dcm", *_write_dicom(values, record, window, f"invgen {kind}: {description}")
+        return f"{kind}.dcm", *dicom_bytes(values, record, window, f"invgen {kind}: {description}")
     if kind == "observation":
         return f"{kind}.nii.gz", *_write_nifti_slice(values, record)
     return f"{kind}.nii.gz", *_write_nifti(values, record)
 
 
-def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
-                 description: str) -> tuple[bytes, list[str]]:
+def to_file_units(unit: np.ndarray, record: dict[str, Any]) -> tuple[np.ndarray, Window]:
+    """An ``[H, W]`` image in [-1, 1] in the input's units (float64) by the record's window, and that window."""
+    unit = np.asarray(unit, dtype=np.float64)
+    if record.get("photometric") == "MONOCHROME1":
+        unit = -unit
+    window = Window(record["window"]["center"], record["window"]["width"])
+    return window.from_unit(unit), window
+
+
+def dicom_bytes(values: np.ndarray, record: dict[str, Any], window: Window, description: str,
+                series_uid: str | None = None) -> tuple[bytes, list[str]]:
+    """A derived DICOM of ``values`` (the input's units) from the input file of ``record``: patient and study
+    kept, a new instance UID, in ``series_uid`` (a new series when None), geometry kept when the size
+    matches; and notes."""
     pydicom = _pydicom()
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
@@ -315,7 +336,7 @@ def _write_dicom(values: np.ndarray, record: dict[str, Any], window: Window,
             delattr(dataset, keyword)
     dataset.Rows, dataset.Columns = values.shape
     dataset.PixelData = np.ascontiguousarray(stored.astype(dtype)).tobytes()
-    dataset.SeriesInstanceUID = generate_uid()
+    dataset.SeriesInstanceUID = series_uid or generate_uid()
     dataset.SOPInstanceUID = generate_uid()
     dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
     dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian

@@ -18,6 +18,7 @@ from invgen.problem.results import Posterior, RunResult
 from invgen.render.animation import gif_bytes
 from invgen.run.geometry import restored
 from invgen.run.kept import float_files, latent_file
+from invgen.run.volumes import SLICE_FILE, slice_bytes
 from invgen.run.options import RunOptions
 from invgen.run.store import RunStore
 from invgen.runtime.reporting import one_line
@@ -53,7 +54,7 @@ def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
     if photo is not None:
         final = restored_photo(photo, result.image, record["alignment"])
         files["reconstruction_restored.png"] = png_bytes(final[0])
-    elif options.restore_size or options.geometry.fit:  # padding is always removed again
+    elif options.restore_size or options.geometry.fit or "volume" in record:  # padding is always removed again
         fitted = result.ground_truth if options.simulate else result.observation  # what the input was fitted to
         problem_size = tuple(fitted.shape[-2:])
         geometry = record.get("input_geometry") or {"resized_from": None, "size": list(problem_size)}
@@ -62,7 +63,9 @@ def output_files(result: RunResult, record: dict[str, Any], options: RunOptions,
     if record.get("input_file", {}).get("bits") == 16:  # 16-bit in, 16-bit out
         kind = record["input_file"]["format"]
         files[f"reconstruction16.{'png' if kind == 'png' else 'tif'}"] = grey16_bytes(final[0], kind)
-    if "medical" in record:
+    if "volume" in record and "medical" in record:  # the volume is written whole once every slice is done
+        files[SLICE_FILE] = slice_bytes(final, record["medical"]["size"], warnings)
+    elif "medical" in record:
         medical = optional(lambda: write_medical(final[:, :1], record["medical"], footer_text(record)), warnings,
                             "DICOM/NIfTI output")
         if medical is not None:

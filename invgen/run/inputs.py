@@ -6,6 +6,10 @@ folder. A manifest is a ``.txt``/``.lst`` file (one path per line, ``#`` comment
 ``path`` column and optional ``name`` (the output folder) and ``forward`` columns (extra forward specs for
 that image, joined by ``|``, e.g. its own mask file). Relative paths in a manifest, in every column, are
 taken from the manifest's folder.
+
+Volumes are many inputs: ``vol.nii.gz:axis=2`` is every slice along axis 2 (``vol.nii.gz:axis=2,slice=000``...),
+and the DICOM files of one series in a folder are its slices; each such input knows its place in its volume
+(:class:`~invgen.io.volumes.VolumePart`), so that the run writes the volume back whole.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import csv
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from invgen.errors import InputError
 from invgen.io.medical import is_medical
+from invgen.io.volumes import VolumePart, dicom_series, is_whole_volume, nifti_slices
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".dcm", ".dicom", ".nii",
                ".nii.gz")
@@ -36,6 +41,7 @@ class InputItem:
     path: Path
     name: str
     forward: tuple[str, ...] = ()
+    volume: VolumePart | None = None
 
 
 Entry = tuple[Path, str, "str | None", tuple[str, ...]]  # the file, its path as the user gave it, name, forward
@@ -66,7 +72,26 @@ def collect_inputs(source: str | Path, exclude: str | Path | None = None) -> lis
         entries = [entry for entry in entries if not entry[0].resolve().is_relative_to(outside)]
     if not entries:
         raise InputError(f"{source}: holds no images (readable: {', '.join(IMAGE_TYPES)})")
-    return _named(entries)
+    sliced, parts = _sliced(entries)
+    return [replace(item, volume=parts.get(item.path)) for item in _named(sliced)]
+
+
+def _sliced(entries: list[Entry]) -> tuple[list[Entry], dict[Path, VolumePart]]:
+    """Whole-volume NIfTI entries (``vol.nii.gz:axis=2``) replaced by one entry per slice, each slice's place
+    in its volume (named as the volume's entry would be), and the places of the files of DICOM series."""
+    out: list[Entry] = []
+    parts = dicom_series([entry[0] for entry in entries])
+    for path, given, name, extra in entries:
+        if not is_whole_volume(path):
+            out.append((path, given, name, extra))
+            continue
+        options = nifti_slices(path)
+        volume = output_name(name) if name else output_name(given)
+        for index, option in enumerate(options):
+            sliced = Path(f"{path},{option}")
+            out.append((sliced, f"{given},{option}", None if name is None else f"{name}_{option}", extra))
+            parts[sliced] = VolumePart(volume, index, len(options))
+    return out, parts
 
 
 def output_name(given: str) -> str:
@@ -149,6 +174,8 @@ def is_single(source: str | Path) -> bool:
     """One image file (not a manifest; a DICOM frame or NIfTI slice too): its results go straight into the
     output folder, as before."""
     path = Path(source)
+    if is_whole_volume(source):
+        return False
     return (path.is_file() and path.suffix.lower() not in MANIFEST_TYPES) or (not path.exists() and is_medical(source))
 
 

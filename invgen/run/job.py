@@ -18,6 +18,7 @@ from invgen.run.init_latents import InitLatents
 from invgen.run.options import RunOptions
 from invgen.run.sharding import Shard, detect_shard
 from invgen.run.store import RunStore
+from invgen.run.volumes import write_volumes
 from invgen.problem.terms import objective_identity
 from invgen.evaluation.calibration import resolve_calibration
 from invgen.errors import ResultsDiffer, UsageError
@@ -63,6 +64,10 @@ class Job:
     def merge(self) -> bool:
         """Write index.csv and index.jsonl if every input (of every shard) has a result; False otherwise."""
         return False if self.single else self.store.merge_index(self.items)
+
+    def write_volumes(self) -> list[Path]:
+        """Write each volume (a NIfTI along an axis, a DICOM series) whose slices are all done; the folders."""
+        return [] if self.single else write_volumes(self.store, self.items)
 
 
 def prepare(input: str | Path, output: str | Path, generator: str | Generator, options: RunOptions,
@@ -139,7 +144,8 @@ def reconstruct_many(input: str | Path, output: str | Path, generator: str | Gen
     """``invgen run --input INPUT --output OUTPUT`` from Python: a file, folder, glob or manifest reconstructed
     into one folder per input (see the user guide). ``choices`` are :func:`prepare`'s keywords (losses, priors,
     preset, resume, overwrite, shard, device, tf32) and ``options=RunOptions(...)`` for simulate, seed, batch and
-    geometry. Returns the outcome (rows, failures, interruption) and whether the index was merged."""
+    geometry. Returns the outcome (rows, failures, interruption) and whether the index was merged; volumes whose
+    slices are all done are written whole."""
     if isinstance(forward, str) or not isinstance(forward, (list, tuple)) or not all(
             isinstance(spec, str) for spec in forward):
         raise UsageError(f"forward must be a list of spec strings, not {forward!r}: e.g. forward=[{forward!r}]"
@@ -153,4 +159,6 @@ def reconstruct_many(input: str | Path, output: str | Path, generator: str | Gen
         raise UsageError(f"options must be a RunOptions, not {type(options).__name__}")
     job = prepare(input, output, generator, options, settings, **choices)  # type: ignore[arg-type]
     outcome = job.run(events)
-    return outcome, job.merge()
+    merged = job.merge()
+    job.write_volumes()
+    return outcome, merged

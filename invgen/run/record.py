@@ -38,6 +38,9 @@ def run_record(result: RunResult, entry: LoadedInput, options: RunOptions, basel
         record["input_geometry"] = entry.geometry
     if entry.alignment is not None:
         record["alignment"] = entry.alignment
+    if entry.item.volume is not None:
+        part = entry.item.volume
+        record["volume"] = {"name": part.volume, "index": part.index, "count": part.count}
     if entry.file_record is not None:
         record["medical" if entry.file_record.get("bits") is None else "input_file"] = entry.file_record
     if baselines:

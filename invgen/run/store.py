@@ -16,11 +16,13 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any, Sequence
 
 from invgen.io.atomic import remove_if_empty, write_atomic, write_files
 from invgen.io.folder_lock import FolderLock
+from invgen.io.volumes import VolumePart
 from invgen.run.inputs import InputItem
 from invgen.errors import InputError, OutputError, OutputExists
 
@@ -156,7 +158,8 @@ class RunStore:
     # --- the index -------------------------------------------------------------------------
     def save_inputs(self, items: Sequence[InputItem]) -> None:
         """Record the whole input list (every shard writes the same), so the index can be merged later."""
-        listing = [{"input": str(item.path), "name": item.name} for item in items]
+        listing = [{"input": str(item.path), "name": item.name,
+                    **({} if item.volume is None else {"volume": list(astuple(item.volume))})} for item in items]
         write_atomic(self.root / "index" / "inputs.json", json.dumps(listing).encode())
 
     def saved_inputs(self) -> list[InputItem]:
@@ -169,7 +172,7 @@ class RunStore:
                                                     and isinstance(entry.get("name"), str) for entry in listing):
             raise InputError(f"{self.root / 'index' / 'inputs.json'}: damaged (each entry needs an input and a name); "
                              "rerun the invgen run with --resume to rewrite it")
-        return [InputItem(Path(entry["input"]), entry["name"]) for entry in listing]
+        return [InputItem(Path(entry["input"]), entry["name"], volume=_part(entry.get("volume"))) for entry in listing]
 
     def add_row(self, row: dict[str, Any], shard_label: str) -> None:
         """Append one input's row to this process's index file (one line, flushed)."""
@@ -214,6 +217,14 @@ class RunStore:
         write_atomic(self.root / "index.jsonl", "".join(json.dumps(row) + "\n" for row in ordered).encode())
         write_atomic(self.root / "index.csv", _csv(ordered).encode())
         return True
+
+
+def _part(saved: Any) -> VolumePart | None:
+    """A saved input's place in its volume (``[name, index, count]``), or None."""
+    if not (isinstance(saved, list) and len(saved) == 3 and isinstance(saved[0], str)
+            and all(isinstance(number, int) for number in saved[1:])):
+        return None
+    return VolumePart(*saved)
 
 
 def _rank(row: dict[str, Any]) -> tuple[int, float]:
