@@ -121,3 +121,16 @@ def test_sense_is_numpys_least_squares():
     keep = (model.mask((1, 8, 8)).expand(1, 6, 8, 8).flatten() != 0).numpy()
     expected = np.linalg.lstsq(matrix[keep], noisy.flatten().numpy()[keep], rcond=None)[0].reshape(8, 8)
     np.testing.assert_allclose(sense(noisy, model, (1, 8, 8))[0, 0].numpy(), np.clip(expected, -1, 1), atol=1e-4)
+
+
+def test_the_pseudo_inverse_is_numpys_least_norm_solution_where_the_data_say_little():
+    """One coil at R=4 on real images: rank deficient; A⁺y must be numpy's pinv(A) y, the least-norm answer."""
+    model = invgen.forward_model("kspace:R=4,center=0.1,seed=2")
+    y = model(torch.from_numpy(np.random.default_rng(5).uniform(-1, 1, (1, 1, 8, 8))))
+    columns = [model(torch.eye(64, dtype=torch.float64)[i].view(1, 1, 8, 8)).flatten() for i in range(64)]
+    matrix = torch.stack(columns, 1).numpy()
+    assert np.linalg.matrix_rank(matrix) < 64
+    expected = (np.linalg.pinv(matrix) @ y.flatten().numpy()).reshape(8, 8)
+    found = model.pseudo_inverse(y, (1, 8, 8))
+    np.testing.assert_allclose(found[0, 0].numpy(), expected, atol=1e-5)
+    np.testing.assert_allclose(model(found).numpy(), y.numpy(), atol=1e-5)  # A A⁺ y = y for consistent data

@@ -21,6 +21,8 @@ from invgen_mri.masks2d import poisson_disc, variable_density
 from invgen_mri.sampling import line_mask, read_mask
 
 SAMPLINGS = ("lines", "variable-density", "poisson")
+CG_ITERATIONS = 60
+CG_DAMPING = 1e-6  # a little Tikhonov damping keeps CG stable where no coil sees the image
 
 
 def to_kspace(x: Tensor) -> Tensor:
@@ -136,6 +138,34 @@ class KSpace(ForwardModel):
         images = complex_image(k).unflatten(1, (-1, self.coils))
         return (images * maps.to(images.device, images.dtype).conj()).sum(2).real
 
+    def least_squares(self, y: Tensor, iterations: int = CG_ITERATIONS, damping: float = CG_DAMPING) -> Tensor:
+        """The real image x minimising ``||A x - y||^2 + damping ||x||^2`` (A this model), by conjugate gradients on
+        the normal equations from x = 0 (so, undamped, the least-norm solution): SENSE for several coils, in
+        float64, returned in ``y``'s dtype."""
+        values = y.double()
+        right = self.adjoint(values)
+        x = torch.zeros_like(right)
+        residual = right.clone()
+        direction = residual.clone()
+        power = _dot(residual, residual)
+        for _ in range(iterations):
+            applied = self.adjoint(self(direction)) + damping * direction
+            step = power / _dot(direction, applied).clamp_min(1e-300)
+            x = x + step * direction
+            residual = residual - step * applied
+            new_power = _dot(residual, residual)
+            if bool((new_power.sqrt() <= 1e-10 * _dot(right, right).sqrt()).all()):
+                break
+            direction = residual + (new_power / power.clamp_min(1e-300)) * direction
+            power = new_power
+        return x.to(y.dtype)
+
+    def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor:
+        """A⁺y by :meth:`least_squares` (``--consistency project``: the reconstruction's k-space made to agree
+        with the acquired samples in the least-squares sense, the generator's image kept where the data say
+        nothing)."""
+        return self.least_squares(y)
+
     def output_shape(self, input_shape: Shape) -> Shape:
         channels, height, width = input_shape
         self.sampling(height, width)
@@ -159,3 +189,8 @@ class KSpace(ForwardModel):
         if not self.noise:
             return y
         return y + self.noise * torch.randn(y.shape, generator=rng, dtype=y.dtype).to(y.device)
+
+
+def _dot(a: Tensor, b: Tensor) -> Tensor:
+    """Per-observation inner products, shaped to broadcast over ``[B, C, H, W]``."""
+    return (a * b).flatten(1).sum(1).view(-1, 1, 1, 1)
