@@ -134,3 +134,16 @@ def test_the_pseudo_inverse_is_numpys_least_norm_solution_where_the_data_say_lit
     found = model.pseudo_inverse(y, (1, 8, 8))
     np.testing.assert_allclose(found[0, 0].numpy(), expected, atol=1e-5)
     np.testing.assert_allclose(model(found).numpy(), y.numpy(), atol=1e-5)  # A A⁺ y = y for consistent data
+
+
+def test_noisy_sense_stops_where_the_residual_reaches_the_noise():
+    model = invgen.forward_model("kspace:coils=8,R=4,noise=0.05")
+    x = torch.from_numpy(np.random.default_rng(6).uniform(-1, 1, (2, 1, 16, 16)))
+    y = model.simulate(x, 0).double()
+    floor = 0.05**2 * model.acquired_values(y)
+    assert floor == pytest.approx(0.05**2 * float((model(torch.ones_like(x)) != 0).sum(dim=(1, 2, 3))[0]))
+    stopped = model.least_squares(y, noise=0.05)
+    residual = ((model(stopped) - y) ** 2).flatten(1).sum(1)
+    assert (residual <= floor).all() and (residual >= 0.5 * floor).all()  # stopped near the noise, not far below
+    unstopped = ((model(model.least_squares(y)) - y) ** 2).flatten(1).sum(1)
+    assert (unstopped < 0.85 * floor).all()  # the full solve fits into the noise: (m - n) / m = 0.75 of it expected

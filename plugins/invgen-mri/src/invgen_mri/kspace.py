@@ -6,6 +6,10 @@ Layout (used throughout the plugin, and by k-space ``.npy`` inputs): for an imag
 pair of the *centred* k-space ``fftshift(fft2(S_c x, norm="ortho"))`` (the zero frequency at
 ``[H // 2, W // 2]``), with the unsampled positions set to 0. One coil without maps is ``S = 1``: ``[B, 2C, H, W]``.
 These are data, not images: their values are not in [-1, 1].
+
+What the coils see is the image itself (``image=signed``: simulations in the generator's [-1, 1]), or the
+image read as a magnitude in [0, 1] (``image=magnitude``: ``(x + 1) / 2``, black is no signal, as in acquired
+MRI, whose k-space is then scaled so that the image's brightest magnitude is 1).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from invgen_mri.masks2d import poisson_disc, variable_density
 from invgen_mri.sampling import line_mask, read_mask
 
 SAMPLINGS = ("lines", "variable-density", "poisson")
+IMAGES = ("signed", "magnitude")
 CG_ITERATIONS = 60
 CG_DAMPING = 1e-6  # a little Tikhonov damping keeps CG stable where no coil sees the image
 
@@ -57,14 +62,18 @@ class KSpace(ForwardModel):
     the sampling with acceleration ``R`` and a fully sampled ``center`` fraction: Cartesian columns
     (``sampling=lines``, ``pattern`` random or equispaced), or 2-D ``variable-density`` random or ``poisson``
     disc (seeded), or a ``mask`` file; plus optional complex Gaussian noise of std ``noise`` on each of the real
-    and imaginary parts of every coil's samples (:meth:`simulate`)."""
+    and imaginary parts of every coil's samples (:meth:`simulate`). ``image``: what the coils see (module
+    docstring)."""
 
     def __init__(self, R: float = 4.0, center: float = 0.08, pattern: str = "random", seed: int = 0,
                  mask: str | None = None, noise: float = 0.0, coils: int = 1, maps: str = "birdcage",
-                 maps_file: str | None = None, sampling: str = "lines") -> None:
+                 maps_file: str | None = None, sampling: str = "lines", image: str = "signed") -> None:
         super().__init__()
         if sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {'|'.join(SAMPLINGS)}, not {sampling!r}")
+        if image not in IMAGES:
+            raise ValueError(f"image must be one of {'|'.join(IMAGES)}, not {image!r}")
+        self.magnitude = image == "magnitude"
         self.acceleration, self.center, self.pattern, self.seed = R, center, pattern, seed
         self.file_mask = None if mask is None else read_mask(Path(mask))
         self.noise, self.coils, self.kind = noise, coils, sampling
@@ -121,15 +130,27 @@ class KSpace(ForwardModel):
         maps = maps.to(x.device, torch.complex128 if double else torch.complex64)
         return (x.to(torch.float64 if double else torch.float32)[:, :, None] * maps).flatten(1, 2)
 
+    def signal(self, x: Tensor) -> Tensor:
+        """What the coils see of images ``x`` in [-1, 1]: ``x``, or its magnitude ``(x + 1) / 2``."""
+        return (x + 1) / 2 if self.magnitude else x
+
+    def image_of(self, signal: Tensor) -> Tensor:
+        """The image in [-1, 1] (unclipped) of a signal :meth:`signal` made."""
+        return signal * 2 - 1 if self.magnitude else signal
+
     def forward(self, x: Tensor) -> Tensor:
-        k = to_kspace(self.coil_images(x))
-        mask = self.sampling(*x.shape[-2:]).to(k.device)
+        return self.linear(self.signal(x))
+
+    def linear(self, signal: Tensor) -> Tensor:
+        """``M F S_c`` of a signal ``[B, C, H, W]``: the acquired samples ``[B, 2CN, H, W]``."""
+        k = to_kspace(self.coil_images(signal))
+        mask = self.sampling(*signal.shape[-2:]).to(k.device)
         return as_channels(k * mask)
 
     def adjoint(self, y: Tensor) -> Tensor:
-        """``Re(sum_c conj(S_c) F^H M^T y_c)``: images ``[B, C, H, W]`` from k-space data ``[B, 2CN, H, W]``; for
-        a noise-free observation it is the zero-filled (coil-combined) reconstruction, and it is the adjoint of
-        :meth:`forward` on reals."""
+        """``Re(sum_c conj(S_c) F^H M^T y_c)``: signals ``[B, C, H, W]`` from k-space data ``[B, 2CN, H, W]``; for
+        a noise-free observation it is the zero-filled (coil-combined) signal, and it is the adjoint of
+        :meth:`linear` on reals (of :meth:`forward` for ``image=signed``)."""
         height, width = y.shape[-2:]
         k = as_complex(y) * self.sampling(height, width).to(y.device)
         maps = self.sensitivities(height, width)
@@ -138,20 +159,35 @@ class KSpace(ForwardModel):
         images = complex_image(k).unflatten(1, (-1, self.coils))
         return (images * maps.to(images.device, images.dtype).conj()).sum(2).real
 
-    def least_squares(self, y: Tensor, iterations: int = CG_ITERATIONS, damping: float = CG_DAMPING) -> Tensor:
-        """The real image x minimising ``||A x - y||^2 + damping ||x||^2`` (A this model), by conjugate gradients on
-        the normal equations from x = 0 (so, undamped, the least-norm solution): SENSE for several coils, in
-        float64, returned in ``y``'s dtype."""
+    def least_squares(self, y: Tensor, iterations: int = CG_ITERATIONS, damping: float = CG_DAMPING,
+                      noise: float = 0.0) -> Tensor:
+        """The real image x whose signal s minimises ``||A s - y||^2 + damping ||s||^2`` (A :meth:`linear`), by
+        conjugate gradients on the normal equations from s = 0 (so, undamped, the least-norm solution): SENSE
+        for several coils, in float64, returned in ``y``'s dtype. With a ``noise`` std, each observation's
+        iterations stop by the discrepancy principle, once ``||A s - y||^2`` is down to what the noise alone
+        leaves (the number of acquired values times its variance): further steps would fit the noise."""
+        return self.image_of(self._solve(y, iterations, damping, noise))
+
+    def _solve(self, y: Tensor, iterations: int = CG_ITERATIONS, damping: float = CG_DAMPING,
+               noise: float = 0.0) -> Tensor:
+        """The signal of :meth:`least_squares`."""
         values = y.double()
+        floor = noise**2 * self.acquired_values(y)
+        fitting = torch.ones(y.shape[0], 1, 1, 1, dtype=torch.float64, device=y.device)
         right = self.adjoint(values)
         x = torch.zeros_like(right)
         residual = right.clone()
         direction = residual.clone()
         power = _dot(residual, residual)
         for _ in range(iterations):
-            applied = self.adjoint(self(direction)) + damping * direction
-            step = power / _dot(direction, applied).clamp_min(1e-300)
+            applied = self.adjoint(self.linear(direction)) + damping * direction
+            step = fitting * power / _dot(direction, applied).clamp_min(1e-300)
             x = x + step * direction
+            if noise:
+                misfit = self.linear(x) - values
+                fitting = fitting * (_dot(misfit, misfit) > floor)
+                if not bool(fitting.any()):
+                    break
             residual = residual - step * applied
             new_power = _dot(residual, residual)
             if bool((new_power.sqrt() <= 1e-10 * _dot(right, right).sqrt()).all()):
@@ -160,11 +196,16 @@ class KSpace(ForwardModel):
             power = new_power
         return x.to(y.dtype)
 
+    def acquired_values(self, y: Tensor) -> int:
+        """How many real values of an observation ``[B, 2CN, H, W]`` are acquired (the mask's samples, each a Re
+        and an Im on every channel and coil)."""
+        return int(self.sampling(*y.shape[-2:]).sum().item()) * y.shape[1]
+
     def pseudo_inverse(self, y: Tensor, input_shape: Shape) -> Tensor:
         """A⁺y by :meth:`least_squares` (``--consistency project``: the reconstruction's k-space made to agree
         with the acquired samples in the least-squares sense, the generator's image kept where the data say
-        nothing)."""
-        return self.least_squares(y)
+        nothing): the signal's least-squares answer, in image units."""
+        return self._solve(y) * (2 if self.magnitude else 1)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         channels, height, width = input_shape
