@@ -32,9 +32,13 @@ OBSERVATION_SUFFIX = ".npz"
 def load_input(path: str | Path, channels: int | None = None,
                window: Any = None) -> tuple[Tensor, dict[str, Any] | None]:
     """:func:`load_image`, and for DICOM and NIfTI inputs the record of their windowing (:mod:`invgen.io.medical`;
-    ``window`` a :class:`~invgen.io.medical.Window` or None for the file's own)."""
+    ``window`` a :class:`~invgen.io.medical.Window` or None for the file's own), for k-space files how they
+    were read (:mod:`invgen.io.kspace_files`)."""
+    from invgen.io.kspace_files import is_kspace_file, read_kspace_file
     from invgen.io.medical import is_medical, read_medical
 
+    if is_kspace_file(path):
+        return read_kspace_file(path)
     if not is_medical(path):
         image = load_image(path, channels)
         suffix = Path(path).suffix.lower()
@@ -50,9 +54,10 @@ def load_input(path: str | Path, channels: int | None = None,
 def load_image(path: str | Path, channels: int | None = None) -> Tensor:
     """Read an image file as ``[1, C, H, W]`` float32 in [-1, 1], converted to ``channels`` if given (DICOM and
     NIfTI through their window, see :func:`load_input`)."""
+    from invgen.io.kspace_files import is_kspace_file
     from invgen.io.medical import is_medical
 
-    if is_medical(path):
+    if is_medical(path) or is_kspace_file(path):
         return load_input(path, channels)[0]
     path = Path(path)
     if not path.is_file():

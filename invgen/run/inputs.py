@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from invgen.errors import InputError
+from invgen.io.kspace_files import is_kspace_file
 from invgen.io.medical import is_medical
 from invgen.io.volumes import VolumePart, dicom_series, is_whole_volume, nifti_slices
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy", ".npz", ".dcm", ".dicom", ".nii",
-               ".nii.gz")
+               ".nii.gz", ".h5", ".hdf5")
 MANIFEST_TYPES = {".txt", ".lst", ".csv"}
 RUN_FILES = {"index", "index.csv", "index.jsonl"}  # a many-input run's own entries beside the inputs' folders
 _GLOB = re.compile(r"[*?\[]")
@@ -57,7 +58,7 @@ def collect_inputs(source: str | Path, exclude: str | Path | None = None) -> lis
         entries = [(file, file.relative_to(path).as_posix(), None, ()) for file in files]
     elif path.is_file() and path.suffix.lower() in MANIFEST_TYPES:
         entries = _manifest(path)
-    elif path.is_file() or is_medical(source):
+    elif path.is_file() or is_medical(source) or is_kspace_file(source):
         entries = [(path, path.name, None, ())]
     elif _GLOB.search(str(source)):
         root = _glob_root(str(source))
@@ -176,7 +177,8 @@ def is_single(source: str | Path) -> bool:
     path = Path(source)
     if is_whole_volume(source):
         return False
-    return (path.is_file() and path.suffix.lower() not in MANIFEST_TYPES) or (not path.exists() and is_medical(source))
+    return (path.is_file() and path.suffix.lower() not in MANIFEST_TYPES) or (
+        not path.exists() and (is_medical(source) or is_kspace_file(source)))
 
 
 def _manifest(path: Path) -> list[Entry]:

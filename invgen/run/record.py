@@ -42,7 +42,8 @@ def run_record(result: RunResult, entry: LoadedInput, options: RunOptions, basel
         part = entry.item.volume
         record["volume"] = {"name": part.volume, "index": part.index, "count": part.count}
     if entry.file_record is not None:
-        record["medical" if entry.file_record.get("bits") is None else "input_file"] = entry.file_record
+        medical = entry.file_record.get("format") in ("dicom", "nifti")  # written back in the input's format
+        record["medical" if medical else "input_file"] = entry.file_record
     if baselines:
         record["baselines"] = {name: {key: values[index] for key, values in scores.items()}
                                for name, scores in baselines.items()}
