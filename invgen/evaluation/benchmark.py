@@ -223,9 +223,9 @@ def _step_function(cell: Cell, generator: Any, plan: Plan, device: torch.device)
             with autocast(precision, device):
                 return generator.synthesize(w).float().square().mean()
     else:
-        observation = torch.zeros(cell.batch, *generator.image_shape)
+        clean = torch.zeros(cell.batch, *generator.image_shape)  # posed through the forward model: its shape
         preset = None if cell.workload == DEFAULT_OBJECTIVE else cell.workload
-        problem = build_problem(observation, generator, plan.forward, preset=preset, device=device)
+        problem = build_problem(clean, generator, plan.forward, preset=preset, device=device, simulate=True)
         objective = problem.objective()
 
         def loss(w: torch.Tensor) -> torch.Tensor:

@@ -41,6 +41,12 @@ def test_an_objective_workload_is_the_named_preset_under_the_forward_model(fake_
     assert not result.skipped and result.ms_per_image_step > 0
 
 
+def test_an_objective_workload_poses_its_observation_through_a_forward_model_that_changes_the_size(fake_manager):
+    plan = Plan((GENERATOR,), ("test-preset",), (2,), ("fp32",), ("fast",), forward="test-down", repeats=1)
+    [result] = measure_all(plan, torch.device("cpu"), on_result=lambda m: None)
+    assert not result.skipped and result.ms_per_image_step > 0
+
+
 def test_an_unknown_workload_is_refused_before_anything_runs(fake_manager, monkeypatch):
     monkeypatch.setattr(benchmark, "_measure", lambda *args: pytest.fail("measured"))
     plan = Plan((GENERATOR,), ("synthesis", "no-such-preset"), (1,), ("fp32",), ("fast",), repeats=1)
