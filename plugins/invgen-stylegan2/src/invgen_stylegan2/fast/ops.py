@@ -202,8 +202,9 @@ def _trainable(weight: Tensor) -> bool:
 
 def _kept(weight: Tensor, kind: tuple, prepare: Callable[[], tuple[Tensor, ...]]) -> tuple[Tensor, ...]:
     """``prepare()``, made once per ``kind`` and kept while ``weight`` is unchanged (same version counter, data
-    and device), dropped when the weight dies; for a weight that needs a gradient, made every time."""
-    if _trainable(weight):
+    and device), dropped when the weight dies; for a weight that needs a gradient, or inside ``torch.compile``
+    (whose guards on the cache's ids would recompile once per layer), made every time."""
+    if _trainable(weight) or torch.compiler.is_compiling():
         return prepare()
     state = (weight._version, weight.data_ptr(), weight.device)
     identity = id(weight)
