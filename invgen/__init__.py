@@ -37,6 +37,7 @@ _LAZY = {
     "Posterior": ("invgen.problem.results", "Posterior"),
     "MAPSettings": ("invgen.solvers.map", "MAPSettings"),
     "VISettings": ("invgen.solvers.vi", "VISettings"),
+    "MCMCSettings": ("invgen.solvers.mcmc", "MCMCSettings"),
     "Progress": ("invgen.solvers.map", "Progress"),
     "generator": ("invgen.problem.components", "build_generator"),
     "forward_model": ("invgen.problem.components", "build_forward"),

@@ -26,6 +26,7 @@ from invgen.problem.results import Posterior, Reconstruction
 from invgen.solvers.solving import solve
 from invgen.solvers.map import MAPSettings, Progress
 from invgen.solvers.vi import VISettings
+from invgen.solvers.mcmc import MCMCSettings
 
 
 def reconstruct(
@@ -69,21 +70,23 @@ def sample_posterior(
     priors: Sequence[str | Prior] | None = None,
     preset: str | None = None,
     samples: int | None = None,
-    settings: VISettings = VISettings(),
+    settings: VISettings | MCMCSettings = VISettings(),
     device: str | torch.device = "cpu",
     ground_truth: Tensor | None = None,
     callback: Callable[[Progress], None] | None = None,
 ) -> Posterior:
-    """Variational posterior over w for ``observed``: ``samples`` reconstructions (default: ``settings.samples``),
-    mean and std maps.
+    """The posterior over w for ``observed``: ``samples`` reconstructions (default: ``settings.samples``), mean
+    and std maps, fitted by VI (:class:`VISettings`) or sampled by MALA (:class:`MCMCSettings`, asymptotically
+    exact; with ``Posterior.chain_diagnostics``).
 
     Without terms or a preset the plugins' default VI preset is used (``bayes`` with invgen-losses):
     a Gaussian pixel likelihood and a Gaussian prior, so that the ELBO's balance of fit and spread
     means something.
     """
     problem_arguments(generator, forward, losses, priors, preset, device)
-    if not isinstance(settings, VISettings):
-        raise UsageError(f"settings must be VISettings (sample_posterior is VI), not {type(settings).__name__}")
+    if not isinstance(settings, (VISettings, MCMCSettings)):
+        raise UsageError(f"settings must be VISettings or MCMCSettings (sample_posterior samples a posterior), not "
+                         f"{type(settings).__name__}")
     settings = settings if samples is None else replace(settings, samples=samples)
     problem = build_problem(observed, generator, forward, losses, priors, preset, device, method="vi",
                             ground_truth=ground_truth)

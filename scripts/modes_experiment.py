@@ -39,6 +39,7 @@ from invgen.registry.manager import registry  # noqa: E402
 from invgen.problem.build import build_setup  # noqa: E402
 from invgen.solvers.map import MAPSettings  # noqa: E402
 from invgen.solvers.vi import VISettings  # noqa: E402
+from invgen.solvers.mode_weights import fit_temperature  # noqa: E402
 from invgen.solvers.solving import solve  # noqa: E402
 from invgen.io.home import home  # noqa: E402
 from invgen_stylegan2.train.data import mnist5k  # noqa: E402
@@ -58,32 +59,41 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--precision", default="bf16")
     parser.add_argument("--chunk", type=int, default=50)
-    parser.add_argument("--limit", type=int, default=None, help="evenly spaced held-out digits (default all 500)")
+    parser.add_argument("--limit", type=int, default=None, help="evenly spaced digits of the split (default all)")
+    parser.add_argument("--split", choices=("holdout", "train"), default="holdout",
+                        help="the digits: the 500 held out, or the 4,500 training ones (to fit a calibration on)")
     parser.add_argument("--calibration", type=Path, default=None, help="VI: a calibration file to apply")
+    parser.add_argument("--temperature-from", type=Path, default=None,
+                        help="VI with --starts: weigh the mixture at the temperature fitted on this earlier run's "
+                             "digits (a --split train run: the component nearest each truth is the right one)")
     parser.add_argument("--out", type=Path, required=True)
     return parser.parse_args()
 
 
 def config_of(args: argparse.Namespace) -> dict[str, Any]:
     return {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()
-            if key not in ("out",)}
+            if key != "out" and not (key == "split" and value == "holdout")  # older chunks have no split
+            and not (key == "temperature_from" and value is None)}  # nor a temperature
 
 
 def main() -> None:
     args = arguments()
     args.out.mkdir(parents=True, exist_ok=True)
     config = config_of(args)
-    holdout = mnist5k("holdout")
-    keep = torch.arange(len(holdout.labels))
+    digits = mnist5k(args.split)
+    keep = torch.arange(len(digits.labels))
     if args.limit:
         keep = torch.linspace(0, len(keep) - 1, args.limit).round().long()
-    clean, labels = holdout.images[keep], holdout.labels[keep]
+    clean, labels = digits.images[keep], digits.labels[keep]
     chosen = find_task(args.task)
     observed, groups = observations(chosen, clean, seed=0)
     classifier = trained_classifier()
     preset = args.preset or registry().generator_preset(GENERATOR, args.method)
     setup = build_setup(GENERATOR, preset=preset, method=args.method)
     calibration = load_calibration(args.calibration) if args.calibration else None
+    temperature = fitted_temperature(args.temperature_from) if args.temperature_from else 1.0
+    if args.temperature_from:
+        print(f"mixture temperature {temperature:.4g}, fitted on {args.temperature_from}", flush=True)
     for group, indices in groups.items():
         specs = chosen.chain_for(indices[0])
         model = chain(build_forward(specs))
@@ -99,7 +109,7 @@ def main() -> None:
             if args.method == "map":
                 records = map_records(problem, model, args, clean[rows], labels[rows], classifier)
             else:
-                records = vi_records(problem, args, clean[rows], labels[rows], classifier, calibration)
+                records = vi_records(problem, args, clean[rows], labels[rows], classifier, calibration, temperature)
             for record, index in zip(records, rows):
                 record["index"] = int(keep[index])
             write_atomic(path, (json.dumps({"config": config, "records": records}) + "\n").encode())
@@ -160,14 +170,27 @@ def map_records(problem: Any, model: Any, args: argparse.Namespace, clean: torch
     return records
 
 
+def fitted_temperature(folder: Path) -> float:
+    """The mixture temperature that makes the component nearest each truth most likely on ``folder``'s digits."""
+    found = [record for path in sorted(folder.glob("chunk-*.json")) for record in json.loads(path.read_text())["records"]]
+    if not found or "elbo" not in found[0]:
+        raise SystemExit(f"{folder}: no VI mixture records with ELBOs to fit a temperature on")
+    evidence = torch.tensor([record["elbo"] for record in found], dtype=torch.float64)
+    nearest = torch.tensor([max(range(len(r["component_psnr"])), key=r["component_psnr"].__getitem__) for r in found])
+    return fit_temperature(evidence, nearest)
+
+
 def vi_records(problem: Any, args: argparse.Namespace, clean: torch.Tensor, labels: torch.Tensor,
-               classifier: torch.nn.Module, calibration: Any) -> list[dict[str, Any]]:
+               classifier: torch.nn.Module, calibration: Any, temperature: float = 1.0) -> list[dict[str, Any]]:
     settings = VISettings(steps=args.vi_steps, map_steps=args.steps, map_lr=args.lr, precision=args.precision,
                           samples=args.samples, starts=args.starts)
-    result = solve(problem, settings)
+    result = solve(problem, settings, temperature=temperature)
     batch, count = result.samples.shape[:2]
     sample_classes = torch.tensor(classes(classifier, result.samples.flatten(0, 1))).view(batch, count)
     scale = 1.0 if calibration is None else calibration.scale
+    components = result.component_images
+    component_classes = (None if components is None else
+                         torch.tensor(classes(classifier, components.flatten(0, 1))).view(*components.shape[:2]))
     scores = {name: coverage_scores(result.image, result.std * factor, clean, result.mask)
               for name, factor in (("raw", 1.0), ("calibrated", scale))}
     records = []
@@ -178,6 +201,11 @@ def vi_records(problem: Any, args: argparse.Namespace, clean: torch.Tensor, labe
             "weights": [round(v, 4) for v in result.weights[b].tolist()] if result.weights is not None else None,
             "mean_psnr": round(result.metrics["psnr"][b], 4),
         }
+        if components is not None:  # what a calibrated temperature needs: each component's ELBO, class and PSNR
+            record["elbo"] = [round(v, 4) for v in result.component_elbo[b].tolist()]
+            record["component_classes"] = component_classes[b].tolist()
+            record["component_psnr"] = [round(v, 4) for v in
+                                        psnr(components[b], clean[b:b + 1].expand_as(components[b])).tolist()]
         for name, covered in scores.items():
             for region, values in covered.items():
                 record[f"{region}_{name}"] = round(values[b], 4)

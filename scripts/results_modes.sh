@@ -56,3 +56,17 @@ EVAL=($INVGEN eval -g stylegan2-mnist32 --data mnist5k-holdout --limit 100 --ste
 "${EVAL[@]}" -t sr4 -t inpaint-center -m pixel -m bicubic -m biharmonic --output $OUT/eval-options/plain
 "${EVAL[@]}" -t sr4 -m pixel --starts 10 --consistency project --output $OUT/eval-options/sr4-starts10-project
 "${EVAL[@]}" -t inpaint-center -m pixel --starts 10 --consistency paste --output $OUT/eval-options/center-starts10-paste
+
+# 9. mode probabilities: 10 MAP starts on 200 training digits per task (to fit the temperature on) and the
+#    centre masks on the 500 held-out digits (x4 SR: run 1); the tables and figure come from
+#    scripts/mode_calibration_tables.py docs/results/modes docs/mode-reliability.png
+for task in sr4 inpaint-center "$CENTER40"; do
+    name=$(case $task in sr4) echo sr4;; inpaint-center) echo center25;; *) echo center40;; esac)
+    $PY scripts/modes_experiment.py --task "$task" --starts 10 --split train --limit 200 --out $OUT/train-$name
+    [ $name = sr4 ] || $PY scripts/modes_experiment.py --task "$task" --starts 10 --out $OUT/modes-$name
+done
+#    and the VI mixture over 4 starts with its temperature fitted on 100 training digits (100 held-out digits)
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --split train --limit 100 \
+    --out $OUT/train-vi-mixture-center40
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 100 \
+    --temperature-from $OUT/train-vi-mixture-center40 --out $OUT/vi-mixture4-center40

@@ -34,7 +34,7 @@ def test_solve_with_vi_settings_gives_the_posterior(toy_problem):
     assert torch.equal(again.image, posterior.image)
 
 
-PUBLIC = ["Chain", "ForwardModel", "Generator", "InputError", "LatentStats", "Loss", "MAPSettings", "Param", "Posterior",
+PUBLIC = ["Chain", "ForwardModel", "Generator", "InputError", "LatentStats", "Loss", "MAPSettings", "MCMCSettings", "Param", "Posterior",
           "Prior", "Problem", "Progress", "Reconstruction", "RunOptions", "SavedResult", "SpecError", "Terms", "UserError",
           "VISettings", "build_problem", "forward_model", "generator", "hookimpl", "load_result", "loss", "prior", "reconstruct",
           "reconstruct_many", "render_results", "sample_posterior", "select_terms", "solve", "__version__"]

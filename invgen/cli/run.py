@@ -14,7 +14,7 @@ from invgen.cli.progress import ManyProgress, SingleBar
 from invgen.errors import FAILURE, INTERRUPTED
 from invgen.runtime.reporting import reported_errors
 
-METHODS = ("map", "vi")
+METHODS = ("map", "vi", "mcmc")
 
 
 def run(
@@ -30,7 +30,11 @@ def run(
     preset: Optional[str] = typer.Option(None, "--preset",
                                          help="Objective preset (default: brgm for map, bayes for vi, or what the "
                                               "forward model asks for: pixel for k-space)."),
-    method: str = typer.Option("map", "--method", help="map (one estimate) or vi (posterior samples)."),
+    method: str = typer.Option("map", "--method", help="map (one estimate), vi (posterior samples from a fitted q) or "
+                                                       "mcmc (samples by Langevin MCMC, MALA: exact in the limit)."),
+    burn_in: int = typer.Option(100, "--burn-in", min=0, help="MCMC: steps adapting the step size before the kept "
+                                                              "ones (--steps after it, every --thin-th kept)."),
+    thin: int = typer.Option(5, "--thin", min=1, help="MCMC: keep every N-th state after burn-in."),
     samples: int = typer.Option(8, "--samples", min=2, max=256, help="VI: number of posterior samples."),
     basis: str = typer.Option("latent", "--basis", help="VI: latent (mean-field over w) or data (diagonal along the "
                                                         "directions the observation determines; small observations)."),
@@ -103,15 +107,18 @@ def run(
         from invgen.errors import UsageError
         from invgen.io.medical import Window
         from invgen.solvers.map import MAPSettings
+        from invgen.solvers.mcmc import MCMCSettings
         from invgen.solvers.vi import VISettings
 
         if method not in METHODS:
-            raise UsageError(f"unknown --method {method!r} (choose map or vi)")
+            raise UsageError(f"unknown --method {method!r} (choose map, vi or mcmc)")
         check_mode(consistency)
         settings = (MAPSettings(steps=steps, lr=lr, schedule=schedule, seed=seed, precision=precision, starts=starts)
                     if method == "map" else
                     VISettings(steps=steps, map_lr=lr, seed=seed, precision=precision, basis=basis, samples=samples,
-                               starts=starts))
+                               starts=starts) if method == "vi" else
+                    MCMCSettings(steps=steps, burn_in=burn_in, thin=min(thin, steps), map_lr=lr, seed=seed,
+                                 precision=precision, samples=samples, starts=starts))
         options = RunOptions(tuple(forward), simulate, seed, batch, Geometry(crop, resize, fit), restore_size,
                              None if window is None else Window.parse(window), gif, consistency,
                              calibration if calibration is not None else "auto" if calibrate else None,

@@ -6,7 +6,10 @@ factor s such that ``|truth - mean| <= k * s * std`` holds for ``target`` of the
 quantile of the ratios ``|truth - mean| / (k std)``. Stored as a :class:`Calibration` (a small JSON file
 under ``$INVGEN_HOME/calibration`` keyed by generator, forward chain and objective), it is applied by
 ``invgen run --calibrate``: the std map is multiplied by s and labelled calibrated. The samples are left as
-the generator made them. The scale holds for images like those it was fitted on, for that task and
+the generator made them. With several starts (MAP modes or a VI mixture) the calibration also holds the
+temperature of the modes' probabilities (:mod:`invgen.solvers.mode_weights`), fitted on the same images: the
+mixture's samples are then drawn by the calibrated weights. A MAP calibration holds only a temperature
+(``scale`` None: MAP has no std map). Both hold for images like those they were fitted on, for that task and
 objective; nothing more is claimed.
 """
 
@@ -29,6 +32,22 @@ from invgen.io.home import calibration_dir
 
 TARGET = 0.95
 WIDTH = 2.0  # k: coverage of mean ± 2 std; 95.4% for a Gaussian posterior
+
+
+def calibration_error(probabilities: Tensor, correct: Tensor, bins: int = 10) -> float:
+    """The expected calibration error of statements "this is right with probability p": the statements
+    binned by p into ``bins`` equal-width bins, the mean over bins (weighted by their share of the statements) of
+    |mean p - fraction right| (Naeini et al. 2015; Guo et al. 2017)."""
+    p, right = probabilities.double().flatten(), correct.double().flatten()
+    if not len(p) or len(p) != len(right):
+        raise ValueError("calibration error needs one truth value per probability")
+    which = (p * bins).long().clamp(0, bins - 1)
+    total = 0.0
+    for index in range(bins):
+        inside = which == index
+        if inside.any():
+            total += inside.double().mean().item() * abs(p[inside].mean().item() - right[inside].mean().item())
+    return total
 
 
 def coverage(mean: Tensor, std: Tensor, truth: Tensor, k: float = WIDTH) -> Tensor:
@@ -77,15 +96,16 @@ def fit_scale(ratio: Tensor, target: float = TARGET) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted std scale and what it was fitted for and on; ``coverage_before``/``after`` are the k-std
-    coverages of the fitting images (all pixels, or the unknown ones when the task has a mask) and
-    ``fit_db`` the quantiles (5%, 50%, 95%) of the fit of f(mean) to the observation there (what the
-    generator achieves in-domain)."""
+    """A fitted std scale (None for MAP) and mode temperature (None for one start) and what they were fitted
+    for and on; ``coverage_before``/``after`` are the k-std coverages of the fitting images (all pixels, or the
+    unknown ones when the task has a mask), ``fit_db`` the quantiles (5%, 50%, 95%) of the fit of f(mean) to the
+    observation there (what the generator achieves in-domain), and ``modes`` how the temperature did there
+    (the mean negative log probability of the nearest mode at T = 1 and at the fitted T, the starts)."""
 
     generator: str
     forward: tuple[str, ...]
     objective: dict[str, Any]
-    scale: float
+    scale: float | None
     k: float = WIDTH
     target: float = TARGET
     images: int = 0
@@ -95,6 +115,8 @@ class Calibration:
     fit_db: tuple[float, ...] = ()
     data: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    temperature: float | None = None
+    modes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -125,9 +147,12 @@ def load_calibration(path: Path) -> Calibration:
         calibration = Calibration(**{**data, "forward": tuple(data["forward"]), "fit_db": tuple(data["fit_db"])})
     except (TypeError, KeyError) as error:
         raise InputError(f"{path}: damaged calibration file ({error})") from None
-    if not (isinstance(calibration.scale, (int, float)) and math.isfinite(calibration.scale)
-            and calibration.scale > 0):
-        raise InputError(f"{path}: damaged calibration file (scale must be a finite number > 0)")
+    for name in ("scale", "temperature"):
+        value = getattr(calibration, name)
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise InputError(f"{path}: damaged calibration file ({name} must be a finite number > 0)")
+    if calibration.scale is None and calibration.temperature is None:
+        raise InputError(f"{path}: damaged calibration file (it holds neither a scale nor a temperature)")
     return calibration
 
 

@@ -35,7 +35,8 @@ class RunResult:
 class Reconstruction(RunResult):
     """A MAP solve: also the best ``latent [B, L, D]`` and its ``objective [B]``. With several starts,
     ``modes [B, K, C, H, W]`` are the K solutions ranked by ``mode_objectives [B, K]`` (best first, the
-    first being ``image``), ``mode_predictions`` their f(mode) and ``mode_latents [B, K, L, D]`` their latents."""
+    first being ``image``), ``mode_predictions`` their f(mode), ``mode_latents [B, K, L, D]`` their latents and
+    ``mode_probabilities [B, K]`` each mode's probability (:mod:`invgen.solvers.mode_weights`)."""
 
     latent: Tensor
     objective: Tensor
@@ -43,6 +44,7 @@ class Reconstruction(RunResult):
     mode_objectives: Tensor | None = None
     mode_predictions: Tensor | None = None
     mode_latents: Tensor | None = None
+    mode_probabilities: Tensor | None = None
 
 
 @dataclass(kw_only=True)
@@ -54,8 +56,8 @@ class Posterior(RunResult):
     ``[B, C, H, W]``; ``latent_mean``/``latent_std`` the fitted q; ``map_image`` the warm-start MAP
     estimate (if any); ``history`` the ELBO per step. :mod:`invgen.render.posterior_stats` summarises them.
     A mixture over K starts (``VISettings.starts``) also has the component ``weights [B, K]`` and their
-    ``component_elbo``, and ``component_of [B, N]`` (which component drew each sample); the q and warm start
-    reported are then the heaviest component's.
+    ``component_elbo``, ``component_images [B, K, C, H, W]`` (G at each component's mean) and ``component_of
+    [B, N]`` (which component drew each sample); the q and warm start reported are then the heaviest component's.
     """
 
     samples: Tensor
@@ -68,6 +70,8 @@ class Posterior(RunResult):
     weights: Tensor | None = None
     component_of: Tensor | None = None
     component_elbo: Tensor | None = None
+    component_images: Tensor | None = None
+    chain_diagnostics: dict[str, Tensor] | None = None  # MCMC: per observation [B] rhat, ess, acceptance ...
     sample_latents: Tensor | None = None
 
     @property
@@ -85,4 +89,6 @@ def pick(result: RunResult, index: int) -> RunResult:
         value = getattr(result, item.name)
         if isinstance(value, Tensor) and value.dim() and value.shape[0] == batch:
             changes[item.name] = value[index:index + 1]
+        elif isinstance(value, dict) and value and all(isinstance(v, Tensor) for v in value.values()):
+            changes[item.name] = {name: v[index:index + 1] for name, v in value.items()}
     return replace(result, **changes)

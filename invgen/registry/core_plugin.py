@@ -19,6 +19,7 @@ def register_generators(register: Callable[..., None]) -> None:
             Param("layers", "int", 4, "number of latent layers L", min=1, max=32),
             Param("dim", "int", 8, "latent dimension D", min=1, max=512),
             Param("seed", "int", 0, "seed of the fixed random weights", min=0),
+            Param("linear", "bool", False, "a linear decoder (image = A w): Gaussian posteriors in closed form"),
         ),
         summary="a small fixed random decoder with a known latent, for tests and demos",
     )

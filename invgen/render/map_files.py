@@ -90,6 +90,11 @@ def metric_title(title: str, metrics: dict[str, list[float]]) -> str:
     return text + (f", SSIM {metrics['ssim'][0]:.3f}" if "ssim" in metrics else "")
 
 
+def mode_labels(probabilities: list[float]) -> list[str]:
+    """The modes grid's captions: each mode's probability as ``run.json`` records it (6 decimals), shown to 3."""
+    return [f"p={round(p, 6):.3f}" for p in probabilities]
+
+
 def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
     """Every image and figure of a MAP run, rendered in memory (``run.json`` is the caller's); with several
     starts also ``mode_000.png``... (ranked, best first) and their grid."""
@@ -100,7 +105,9 @@ def render_map(result: Any, record: dict[str, Any]) -> dict[str, bytes]:
     files.update(image_files("reconstruction", result.image))
     if getattr(result, "modes", None) is not None:
         files.update({f"mode_{i:03d}.png": png_bytes(mode) for i, mode in enumerate(result.modes[0])})
-        files["modes_grid.png"] = grid_png(result.modes[0], min_tile=MODE_TILE)
+        probabilities = getattr(result, "mode_probabilities", None)
+        labels = None if probabilities is None else mode_labels(probabilities[0].tolist())
+        files["modes_grid.png"] = grid_png(result.modes[0], min_tile=MODE_TILE, labels=labels)
     if result.raw_image is not None:
         files.update(image_files("reconstruction_raw", result.raw_image))
     files.update(data_files("observation", result.observation, result.image))

@@ -65,6 +65,9 @@ def render_posterior(posterior: Any, record: dict[str, Any]) -> dict[str, bytes]
         files.update(image_files("mask", posterior.mask * 2 - 1))
     files["posterior_std.png"] = std_heatmap_png(posterior.std[0], std_title(record.get("calibration")))
     files["samples_grid.png"] = grid_png(posterior.samples[0], min_tile=SAMPLE_TILE)
+    if getattr(posterior, "component_images", None) is not None and posterior.weights is not None:
+        files["components_grid.png"] = grid_png(posterior.component_images[0], min_tile=SAMPLE_TILE,
+                                                labels=[f"p={w:.3f}" for w in posterior.weights[0].tolist()])
     panels = [] if posterior.ground_truth is None else [("ground truth", posterior.ground_truth[0])]
     panels.append(("observation", observation_panel(posterior.observation, posterior.image)))
     if posterior.map_image is not None:

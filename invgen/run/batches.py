@@ -34,6 +34,7 @@ from invgen.run.store import RunStore
 from invgen.runtime.reporting import debugging, one_line
 from invgen.runtime.signals import Stops, stop_signals
 from invgen.solvers.map import MAPSettings, Progress
+from invgen.solvers.mcmc import MCMCSettings
 from invgen.solvers.solving import solve
 from invgen.solvers.vi import VISettings
 
@@ -135,9 +136,10 @@ def _solve_batch(items: list[InputItem], specs: list[str], model: Chain, setup: 
                             if options.gif else None)
                 starts = (None if options.init_latents is None else
                           torch.cat([options.init_latents.of(entry.item) for entry in loaded]))
+                temperature = getattr(options.calibration, "temperature", None) or 1.0
                 result = solve(problem, settings, init=starts, callback=_callback(events, recorder),
-                               consistency=options.consistency)
-            if options.calibration is not None and isinstance(result, Posterior):
+                               consistency=options.consistency, temperature=temperature)
+            if options.calibration is not None and options.calibration.scale is not None and isinstance(result, Posterior):
                 result.std = result.std * options.calibration.scale
         except Exception as error:  # noqa: BLE001 - a failed solve fails its batch, the run goes on
             for entry in loaded:
@@ -202,7 +204,7 @@ def _stoppable(compute: Callable[[], Any], stops: Stops, warnings: list[str], wh
 def _domain_reports(result: RunResult, problem: Any, setup: Setup, settings: MAPSettings | VISettings,
                     specs: list[str], model: Chain) -> list[dict[str, Any]] | None:
     """Per observation, its fit against the generator's on its own images (MAP fits: VI's warm start)."""
-    if isinstance(settings, VISettings):
+    if isinstance(settings, (VISettings, MCMCSettings)):
         if result.map_prediction is None:
             return None
         prediction = result.map_prediction

@@ -22,8 +22,7 @@ from invgen.problem.build import Setup
 from invgen.problem.terms import objective_identity
 from invgen.run.inputs import InputItem
 from invgen.run.options import RunOptions
-from invgen.solvers.map import MAPSettings
-from invgen.solvers.vi import VISettings
+from invgen.solvers.solving import Settings, solver_method
 
 CHUNK = 1 << 20
 NOT_COMPARED = {"input.file"}  # recorded; the content decides (the same folder run from elsewhere, or moved, resumes)
@@ -33,9 +32,9 @@ _ABSENT = object()
 class RunIdentity:
     """The identity of every result one run makes (:meth:`of` one input), and how an earlier one differs."""
 
-    def __init__(self, setup: Setup, settings: MAPSettings | VISettings, options: RunOptions) -> None:
+    def __init__(self, setup: Setup, settings: Settings, options: RunOptions) -> None:
         terms = setup.terms
-        method = "vi" if isinstance(settings, VISettings) else "map"
+        method = solver_method(settings)
         window = options.window
         self._shared = {
             "generator": setup.generator.spec,

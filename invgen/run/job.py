@@ -30,6 +30,7 @@ from invgen.problem.observation import build_chain
 from invgen.problem.terms import check_terms, preset_for
 from invgen.runtime.device import resolve_device
 from invgen.solvers.map import MAPSettings
+from invgen.solvers.mcmc import MCMCSettings
 from invgen.solvers.vi import VISettings
 
 
@@ -76,13 +77,13 @@ def prepare(input: str | Path, output: str | Path, generator: str | Generator, o
             device: str | torch.device = "auto", tf32: bool = False) -> Job:
     """Check everything cheap first (specs, the forward chain, built once here, inputs, existing results), then
     build the generator and terms."""
-    if not isinstance(settings, (MAPSettings, VISettings)):
-        raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
+    if not isinstance(settings, (MAPSettings, VISettings, MCMCSettings)):
+        raise UsageError(f"settings must be MAPSettings, VISettings or MCMCSettings, not {type(settings).__name__}")
     for name, value in (("input", input), ("output", output)):
         if not isinstance(value, (str, Path)):
             raise UsageError(f"{name} must be a path (str or pathlib.Path), not {type(value).__name__}")
     problem_arguments(generator, list(options.forward), losses, priors, preset, device)
-    method = "vi" if isinstance(settings, VISettings) else "map"
+    method = "map" if isinstance(settings, MAPSettings) else "vi"  # the kind of default preset: sampling takes VI's
     forward = build_chain(list(options.forward))
     preset = preset_for(forward, preset, losses, priors, method, generator)
     check_terms(generator, losses, priors, preset, method)
@@ -129,12 +130,18 @@ def _check_resumable(store: RunStore, items: Sequence[InputItem], identity: RunI
 
 def _calibration(options: RunOptions, generator: str | Generator, setup: Setup,
                  settings: MAPSettings | VISettings):  # noqa: ANN202 - a Calibration
-    if not isinstance(settings, VISettings):
-        raise UsageError("--calibrate scales a posterior's std map: it is for --method vi")
+    if isinstance(settings, MCMCSettings):
+        raise UsageError("--calibrate is for --method vi and for --method map --starts K; MCMC's draws are not "
+                         "calibrated by a fitted scale")
+    posterior = isinstance(settings, VISettings)
+    if not posterior and settings.starts < 2:
+        raise UsageError("--calibrate scales a posterior's std map (--method vi) or weighs several modes (--starts K): "
+                         "one MAP estimate has nothing to calibrate")
     if not isinstance(generator, str):
         raise UsageError("calibrations are keyed by the generator's spec: pass the generator by name")
     terms = setup.terms
-    objective = objective_identity(terms.losses, terms.priors, terms.tie_layers, settings.basis)
+    objective = objective_identity(terms.losses, terms.priors, terms.tie_layers, settings.basis if posterior else None)
+    # MAP's objective has no basis and VI's has: a calibration of one never matches the other
     return resolve_calibration(options.calibrate, generator, list(options.forward), objective)
 
 

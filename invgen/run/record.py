@@ -27,6 +27,7 @@ def run_record(result: RunResult, entry: LoadedInput, options: RunOptions, basel
         **_modes(result),
         **_mixture(result),
         **_calibration(options),
+        **_chains(result),
         "metrics": result.metrics,
         "timings_s": {"load": round(entry.seconds, 3), "solve": round(solve_s, 3),
                       "total": round(entry.seconds + solve_s, 3)},
@@ -59,19 +60,32 @@ def _modes(result: RunResult) -> dict[str, Any]:
         return {}
     fits = fit_db(result.mode_predictions[0], result.observation.expand(modes.shape[1], *result.observation.shape[1:]),
                   result.mask)
+    probabilities = result.mode_probabilities[0].tolist()
     return {"modes": [{"file": f"mode_{rank:03d}.png", "objective": round(float(objective), 6),
-                       "fit_db": round(fit, 3) if math.isfinite(fit) else None}
-                      for rank, (objective, fit) in enumerate(zip(result.mode_objectives[0].tolist(), fits))]}
+                       "probability": round(probability, 6), "fit_db": round(fit, 3) if math.isfinite(fit) else None}
+                      for rank, (objective, probability, fit) in enumerate(zip(result.mode_objectives[0].tolist(),
+                                                                               probabilities, fits))]}
+
+
+def _chains(result: RunResult) -> dict[str, Any]:
+    """With --method mcmc: the chains' diagnostics (split R-hat and effective sample size of the log density and
+    the worst latent coordinate, acceptance after burn-in)."""
+    diagnostics = getattr(result, "chain_diagnostics", None)
+    if not diagnostics:
+        return {}
+    return {"chains": {name: (round(value, 4) if math.isfinite(value) else None)
+                       for name, value in ((name, float(values[0])) for name, values in diagnostics.items())}}
 
 
 def _calibration(options: RunOptions) -> dict[str, Any]:
-    """With --calibrate: the scale applied to the std map and what it was fitted on."""
+    """With --calibrate: the scale applied to the std map, the modes' temperature and what they were fitted on."""
     chosen = options.calibration
     if chosen is None:
         return {}
     return {"calibration": {"scale": chosen.scale, "k": chosen.k, "target": chosen.target, "images": chosen.images,
                             "data": chosen.data, "coverage_before": chosen.coverage_before,
-                            "coverage_after": chosen.coverage_after, "region": chosen.region}}
+                            "coverage_after": chosen.coverage_after, "region": chosen.region,
+                            "temperature": chosen.temperature}}
 
 
 def _mixture(result: RunResult) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from invgen.io.atomic import write_files
 from invgen.io.images import png_bytes
 from invgen.problem.components import build_generator
 from invgen.render.grid import grid_png
-from invgen.render.map_files import MODE_TILE, image_files
+from invgen.render.map_files import MODE_TILE, image_files, mode_labels
 from invgen.render.posterior_files import SAMPLE_TILE
 from invgen.run.kept import npy_bytes
 from invgen.run.saved import SavedResult, check_generator, load_result, result_folders
@@ -41,7 +41,9 @@ def rendered_files(saved: SavedResult, images: dict[str, torch.Tensor]) -> dict[
     files = {**image_files(stem, image), f"{stem}.npy": npy_bytes(image[0])}
     if "modes" in images:
         files.update({f"mode_{i:03d}.png": png_bytes(mode) for i, mode in enumerate(images["modes"])})
-        files["modes_grid.png"] = grid_png(images["modes"], min_tile=MODE_TILE)
+        probabilities = [mode.get("probability") for mode in saved.record.get("modes", [])]
+        labels = mode_labels(probabilities) if probabilities and None not in probabilities else None
+        files["modes_grid.png"] = grid_png(images["modes"], min_tile=MODE_TILE, labels=labels)
     if vi:
         files.update(image_files("sample", images["samples"]))
         files["samples_grid.png"] = grid_png(images["samples"], min_tile=SAMPLE_TILE)

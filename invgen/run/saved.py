@@ -19,6 +19,8 @@ from invgen.problem.interfaces import Generator
 LATENT_FILE = "latent.safetensors"
 RECORD_FILE = "run.json"
 
+POSTERIOR_METHODS = ("vi", "mcmc")  # methods whose results are samples, their mean and std
+
 
 @dataclass(frozen=True)
 class SavedResult:
@@ -40,7 +42,7 @@ class SavedResult:
     @property
     def image(self) -> Tensor:
         """The reconstruction (VI: the posterior mean) as the run computed it, ``[1, C, H, W]`` float32 in [-1, 1]."""
-        name = "posterior_mean.npy" if self.method == "vi" else "reconstruction.npy"
+        name = "posterior_mean.npy" if self.method in POSTERIOR_METHODS else "reconstruction.npy"
         path = self.folder / name
         try:
             return torch.from_numpy(np.load(path, allow_pickle=False)).unsqueeze(0)
@@ -60,11 +62,11 @@ class SavedResult:
             if "modes" in tensors:
                 images["modes"] = generator.synthesize(tensors["modes"]).float().cpu()
                 images["reconstruction"] = images["modes"][:1]
-            elif self.method != "vi":
+            elif self.method not in POSTERIOR_METHODS:
                 images["reconstruction"] = generator.synthesize(tensors["latent"]).float().cpu()
             if "samples" in tensors:
                 samples = torch.stack([generator.synthesize(draw[None]).float() for draw in tensors["samples"]], 1)
-                scale = float((self.record.get("calibration") or {}).get("scale", 1.0))
+                scale = float((self.record.get("calibration") or {}).get("scale") or 1.0)
                 images["samples"] = samples[0].cpu()
                 images["reconstruction"] = samples.mean(1).cpu()
                 images["std"] = ((samples.std(1) if samples.shape[1] > 1 else torch.zeros_like(samples[:, 0]))

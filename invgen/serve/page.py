@@ -155,9 +155,11 @@ def _finished(done: Any, method: str) -> tuple:
         lines.append(f"the samples fit the observation at {spread['psnr_samples_vs_observation']:.1f} dB")
     lines += [f"warning: {text}" for text in record.get("warnings", [])]
     files = set(record["files"])
-    reconstruction = "posterior_mean.png" if method == "vi" else "reconstruction.png"
+    sampled = method in ("vi", "mcmc")
+    reconstruction = "posterior_mean.png" if sampled else "reconstruction.png"
     samples = sorted(str(results / name) for name in files if name.startswith("sample_"))
     modes = [(str(results / mode["file"]), f"mode {rank + 1}: objective {mode['objective']:.3g}"
+              + (f", probability {mode['probability']:.3f}" if mode.get("probability") is not None else "")
               + (f", fit {mode['fit_db']:.1f} dB" if mode["fit_db"] is not None else ""))
              for rank, mode in enumerate(record.get("modes", []))]
     return _updates(
@@ -165,10 +167,10 @@ def _finished(done: Any, method: str) -> tuple:
         observation=str(results / "observation.png"),
         reconstruction=str(results / reconstruction),
         prediction=str(results / "prediction.png"),
-        posterior=gr.update(visible=method == "vi"),
+        posterior=gr.update(visible=sampled),
         samples=samples or None,
-        mean=str(results / "posterior_mean.png") if method == "vi" else None,
-        std=str(results / "posterior_std.png") if method == "vi" else None,
+        mean=str(results / "posterior_mean.png") if sampled else None,
+        std=str(results / "posterior_std.png") if sampled else None,
         modes_row=gr.update(visible=bool(modes)),
         modes=modes or None,
         animation=str(results / "optimisation.gif") if "optimisation.gif" in files else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -175,3 +175,14 @@ def _record(history: dict[str, list[float]], terms: dict[str, Tensor], total: Te
     history["total"].append(total.detach().mean().item())
     for name, value in terms.items():
         history.setdefault(name, []).append(value.detach().mean().item())
+
+
+def warm_started(objective: Objective, settings: Any, init: Tensor | None) -> tuple[MAPResult | None, Tensor]:
+    """A sampler's start (VI's q, MCMC's chains): MAP from ``init`` (else the mean latent) run for the settings'
+    ``map_steps`` at ``map_lr`` when ``settings.warm_start``, else ``init`` itself; with the MAP result, if any."""
+    if settings.warm_start:
+        warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
+                                               precision=settings.precision), init=init)
+        return warm, warm.latent
+    rows = objective.observation.shape[0]
+    return None, (init if init is not None else objective.generator.initial_latent(rows)).to(objective.observation)

@@ -2,8 +2,10 @@
 
 One Gaussian q sits on one mode: an ambiguous observation (a digit seen at 8x8, a mostly hidden one)
 has several, and the samples of one q show one answer. Here K starts (:mod:`invgen.solvers.starts`) are each
-warm-started by MAP and fitted by VI in one batch; component k gets the weight softmax_k(ELBO_k), the
-usual approximation of its share of the evidence, since exp(ELBO_k) bounds the evidence q_k explains.
+warm-started by MAP and fitted by VI in one batch; component k gets the weight softmax_k(ELBO_k / T), the
+usual approximation of its share of the evidence (exp(ELBO_k) bounds the evidence q_k explains) at a
+temperature T that a calibration fits so that the weights say how often a component is right
+(:mod:`invgen.solvers.mode_weights`; T = 1 uncalibrated).
 Samples are assigned to components by systematic resampling, so a component of weight w gets
 floor(w N) or ceil(w N) of N samples: every component that carries at least 1/N of the weight is shown.
 """
@@ -18,6 +20,7 @@ from torch import Tensor
 
 from invgen.problem.objective import Objective
 from invgen.solvers.map import Progress
+from invgen.solvers.mode_weights import mode_probabilities
 from invgen.solvers.vi import VIResult, VISettings, solve_vi
 
 
@@ -61,14 +64,14 @@ def systematic_assignment(weights: Tensor, count: int, generator: torch.Generato
 
 
 def solve_mixture(objective: Objective, settings: VISettings, starts: Tensor, num_samples: int,
-                  callback: Callable[[Progress], None] | None = None) -> MixtureResult:
-    """Fit one q per start ``starts [B, K, L, D]`` (K per observation), weigh them by ELBO and draw
-    ``num_samples`` mixture samples per observation."""
+                  callback: Callable[[Progress], None] | None = None, temperature: float = 1.0) -> MixtureResult:
+    """Fit one q per start ``starts [B, K, L, D]`` (K per observation), weigh them by ELBO / ``temperature``
+    and draw ``num_samples`` mixture samples per observation."""
     batch, count = starts.shape[:2]
     fitted = solve_vi(objective.repeated(count), replace(settings, starts=1), num_samples=num_samples,
                       callback=callback, init=starts.flatten(0, 1), estimate_elbo=True)
     elbo = fitted.elbo.view(batch, count).cpu()
-    weights = torch.softmax(elbo.double(), dim=1).float()
+    weights = mode_probabilities(elbo, temperature)
     rng = torch.Generator().manual_seed(settings.seed)
     chosen = systematic_assignment(weights, num_samples, rng)
     rows, columns = torch.arange(batch)[:, None], torch.arange(num_samples)[None, :]

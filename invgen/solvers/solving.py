@@ -19,6 +19,7 @@ from invgen.problem.components import build_metrics
 from invgen.solvers.consistency import check_applies, consistent
 from invgen.solvers.starts import rank, screened_starts
 from invgen.errors import UsageError
+from invgen.problem.arguments import real_number
 from invgen.problem.metrics import all_metrics
 from invgen.problem.objective import Objective
 from invgen.problem.build import Problem
@@ -26,9 +27,12 @@ from invgen.problem.results import Posterior, Reconstruction
 from invgen.runtime.speed import fast_paths, kept_memory
 from invgen.solvers.map import MAPSettings, Progress, solve_map
 from invgen.solvers.mixture import solve_mixture
+from invgen.solvers.mode_weights import mode_probabilities
 from invgen.solvers.vi import VISettings, VIResult, solve_vi
+from invgen.solvers.mcmc import MCMCSettings, mixture_weights, run_chains, summary_diagnostics
+from invgen.solvers.mixture import systematic_assignment
 
-Settings = MAPSettings | VISettings
+Settings = MAPSettings | VISettings | MCMCSettings
 
 
 def solve(
@@ -37,6 +41,7 @@ def solve(
     init: Tensor | None = None,
     callback: Callable[[Progress], None] | None = None,
     consistency: str = "none",
+    temperature: float = 1.0,
 ) -> Reconstruction | Posterior:
     """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
 
@@ -44,23 +49,28 @@ def solve(
     sees each step's :class:`Progress`.
     Ctrl-C stops at the current step and returns the best result so far, marked ``interrupted``.
     ``consistency`` (paste or project, :mod:`invgen.solvers.consistency`) post-processes the reconstruction to agree
-    with the observation; ``raw_image`` keeps G(w). It is checked before the solve.
+    with the observation; ``raw_image`` keeps G(w). It is checked before the solve. ``temperature`` scales
+    the log evidence of several starts' modes before their probabilities are taken
+    (:mod:`invgen.solvers.mode_weights`; a calibration's fitted value, 1 without one).
     """
     if init is not None:
         _check_init(init, problem)
         if getattr(settings, "starts", 1) > 1:
             raise UsageError("init and starts > 1 exclude each other: the starts are drawn by invgen")
     check_applies(problem.forward, problem.generator.image_shape, consistency, problem.device)  # before any compute
+    real_number("temperature", temperature, positive=True, error=UsageError)
     objective = problem.objective()
     # every step allocates the same large tensors: keep them mapped meanwhile (2-3x on CPU at 1024 px)
     with kept_memory() if fast_paths() else contextlib.nullcontext():
         started = time.perf_counter()
         if isinstance(settings, MAPSettings):
-            result: Reconstruction | Posterior = _solve_map(problem, objective, settings, init, callback)
+            result: Reconstruction | Posterior = _solve_map(problem, objective, settings, init, callback, temperature)
         elif isinstance(settings, VISettings):
-            result = _solve_vi(problem, objective, settings, init, callback)
+            result = _solve_vi(problem, objective, settings, init, callback, temperature)
+        elif isinstance(settings, MCMCSettings):
+            result = _solve_mcmc(problem, objective, settings, init, callback, temperature)
         else:
-            raise UsageError(f"settings must be MAPSettings or VISettings, not {type(settings).__name__}")
+            raise UsageError(f"settings must be MAPSettings, VISettings or MCMCSettings, not {type(settings).__name__}")
     result.seconds = time.perf_counter() - started
     if consistency != "none":
         with torch.no_grad():
@@ -74,11 +84,16 @@ def solve(
     return result
 
 
+def solver_method(settings: Settings) -> str:
+    """The name a run records for its solver: map, vi or mcmc."""
+    return {MAPSettings: "map", VISettings: "vi", MCMCSettings: "mcmc"}[type(settings)]
+
+
 def _solve_map(problem: Problem, objective: Objective, settings: MAPSettings, init: Tensor | None,
-               callback: Callable[[Progress], None] | None) -> Reconstruction:
+               callback: Callable[[Progress], None] | None, temperature: float) -> Reconstruction:
     settings = replace(settings, tie_layers=settings.tie_layers or problem.terms.tie_layers)
     if settings.starts > 1:
-        return _solve_starts(problem, objective, settings, callback)
+        return _solve_starts(problem, objective, settings, callback, temperature)
     found = solve_map(objective, settings, init=None if init is None else init.to(problem.device), callback=callback)
     return Reconstruction(
         image=found.image.cpu(), observation=problem.observation.cpu(), prediction=found.prediction.cpu(),
@@ -89,8 +104,9 @@ def _solve_map(problem: Problem, objective: Objective, settings: MAPSettings, in
 
 
 def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
-                  callback: Callable[[Progress], None] | None) -> Reconstruction:
-    """K starts per observation in one batch (observation b's starts are rows b*K .. b*K+K-1), ranked."""
+                  callback: Callable[[Progress], None] | None, temperature: float) -> Reconstruction:
+    """K starts per observation in one batch (observation b's starts are rows b*K .. b*K+K-1), ranked, each
+    with its probability from its objective at ``temperature``."""
     batch, count = len(problem.observation), settings.starts
     starts = screened_starts(objective, count, settings.seed, settings.precision)
     found = solve_map(objective.repeated(count), settings, init=starts.flatten(0, 1), callback=callback)
@@ -101,24 +117,28 @@ def _solve_starts(problem: Problem, objective: Objective, settings: MAPSettings,
         return values[rows.to(values.device)].view(batch, count, *values.shape[1:])
 
     images, predictions = ranked(found.image).cpu(), ranked(found.prediction).cpu()
+    objectives = ranked(found.objective).cpu()
     return Reconstruction(
         image=images[:, 0], observation=problem.observation.cpu(), prediction=predictions[:, 0],
         latent=ranked(found.latent)[:, 0].cpu(), objective=ranked(found.objective)[:, 0].cpu(),
-        history=found.history, config=problem.config({"method": "map", **settings.__dict__}),
+        history=found.history,
+        config=problem.config({"method": "map", **settings.__dict__, "temperature": temperature}),
         mask=_cpu(objective.mask), interrupted=found.interrupted, modes=images,
-        mode_objectives=ranked(found.objective).cpu(), mode_predictions=predictions,
-        mode_latents=ranked(found.latent).cpu(),
+        mode_objectives=objectives, mode_predictions=predictions, mode_latents=ranked(found.latent).cpu(),
+        mode_probabilities=mode_probabilities(-objectives, temperature),
     )
 
 
 def _solve_vi(problem: Problem, objective: Objective, settings: VISettings, init: Tensor | None,
-              callback: Callable[[Progress], None] | None) -> Posterior:
-    mixture = None
+              callback: Callable[[Progress], None] | None, temperature: float) -> Posterior:
+    mixture, components = None, None
     if settings.starts > 1:
         starts = screened_starts(objective, settings.starts, settings.seed, settings.precision)
-        mixture = solve_mixture(objective, settings, starts, settings.samples, callback)
+        mixture = solve_mixture(objective, settings, starts, settings.samples, callback, temperature)
         found, samples, draws = mixture.components, mixture.samples, mixture.draws
         image_mean, image_std = mixture.image_mean, mixture.image_std
+        with torch.no_grad():
+            components = problem.generator.synthesize(found.mean).view(len(samples), settings.starts, *samples.shape[2:])
     else:
         found = solve_vi(objective, settings, num_samples=settings.samples, callback=callback,
                          init=None if init is None else init.to(problem.device))
@@ -128,6 +148,8 @@ def _solve_vi(problem: Problem, objective: Objective, settings: VISettings, init
         sample_predictions = torch.stack([problem.forward(samples[:, i]) for i in range(settings.samples)], 1)
     solver: dict[str, Any] = {"method": "vi", "samples": settings.samples,
                               **{k: v for k, v in settings.__dict__.items() if k != "samples"}}
+    if mixture is not None:
+        solver["temperature"] = temperature
     top = _top_rows(found, None if mixture is None else mixture.weights)
     return Posterior(
         samples=samples.cpu(), sample_predictions=sample_predictions.cpu(), image=image_mean.cpu(),
@@ -138,6 +160,61 @@ def _solve_vi(problem: Problem, objective: Objective, settings: VISettings, init
         interrupted=found.interrupted, weights=None if mixture is None else mixture.weights,
         component_of=None if mixture is None else mixture.component_of,
         component_elbo=None if mixture is None else mixture.elbo, sample_latents=draws.cpu(),
+        component_images=None if components is None else components.cpu(),
+    )
+
+
+def _solve_mcmc(problem: Problem, objective: Objective, settings: MCMCSettings, init: Tensor | None,
+                callback: Callable[[Progress], None] | None, temperature: float) -> Posterior:
+    """MALA chains (several per observation from the screened starts), their draws weighed as a mixture."""
+    batch, count = len(problem.observation), settings.starts
+    if count > 1:
+        starts = screened_starts(objective, count, settings.seed, settings.precision).flatten(0, 1)
+    else:
+        starts = None if init is None else init.to(problem.device)
+    chains = run_chains(objective.repeated(count), settings, init=starts, callback=callback)
+    evidence, weights = mixture_weights(chains, batch, temperature)
+    kept = chains.kept.shape[1]
+    generator = problem.generator
+    with torch.no_grad():
+        images = torch.cat([generator.synthesize(chains.kept[:, i].to(problem.device)).cpu()[:, None]
+                            for i in range(kept)], 1).float()  # [B*K, S, C, H, W]
+    images = images.view(batch, count, kept, *images.shape[2:])
+    chain_mean, chain_square = images.mean(2), images.square().mean(2)
+    w = weights[:, :, None, None, None]
+    image_mean = (w * chain_mean).sum(1)
+    image_std = ((w * chain_square).sum(1) - image_mean.square()).clamp_min(0).sqrt()
+    chosen = systematic_assignment(weights, settings.samples, torch.Generator().manual_seed(settings.seed))
+    spaced = (torch.arange(settings.samples) * kept // settings.samples)[None, :].expand(batch, -1)
+    rows = torch.arange(batch)[:, None]
+    samples = images[rows, chosen, spaced]
+    latents = chains.kept.view(batch, count, kept, *chains.kept.shape[2:])
+    draws = latents[rows, chosen, spaced]
+    top = weights.argmax(1)
+    with torch.no_grad():
+        prediction = problem.forward(image_mean.to(problem.device))
+        sample_predictions = torch.stack([problem.forward(samples[:, i].to(problem.device))
+                                          for i in range(settings.samples)], 1)
+        components = generator.synthesize(latents.mean(2).flatten(0, 1).to(problem.device)).view(
+            batch, count, *images.shape[3:]).cpu()
+    chosen_latents = latents[torch.arange(batch), top]  # [B, S, L, D]
+    solver: dict[str, Any] = {"method": "mcmc", **settings.__dict__}
+    if count > 1:
+        solver["temperature"] = temperature
+    warm = chains.map
+    top_rows = (torch.arange(batch) * count + top)
+    return Posterior(
+        samples=samples, sample_predictions=sample_predictions.cpu(), image=image_mean, std=image_std,
+        observation=problem.observation.cpu(), prediction=prediction.cpu(), latent_mean=chosen_latents.mean(1),
+        latent_std=chosen_latents.std(1) if kept > 1 else torch.zeros_like(chosen_latents[:, 0]),
+        history=chains.history, config=problem.config(solver),
+        map_image=None if warm is None else warm.image[top_rows.to(warm.image.device)].cpu(),
+        map_prediction=None if warm is None else warm.prediction[top_rows.to(warm.prediction.device)].cpu(),
+        mask=_cpu(objective.mask), interrupted=chains.interrupted,
+        weights=weights if count > 1 else None, component_of=chosen if count > 1 else None,
+        component_elbo=evidence.float() if count > 1 else None, sample_latents=draws,
+        component_images=components if count > 1 else None,
+        chain_diagnostics={name: value.float() for name, value in summary_diagnostics(chains, batch).items()},
     )
 
 

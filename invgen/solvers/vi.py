@@ -21,7 +21,7 @@ from invgen.problem.objective import Objective
 from invgen.runtime.precision import check_precision
 from invgen.solvers.basis import check_cost, data_aligned_basis
 from invgen.problem.arguments import choice, flag, real_number, whole_number
-from invgen.solvers.map import MAX_STARTS, MAPResult, MAPSettings, Progress, check_finite, solve_map
+from invgen.solvers.map import MAX_STARTS, MAPResult, Progress, check_finite, warm_started
 
 
 BASES = ("latent", "data")
@@ -129,13 +129,7 @@ def solve_vi(
     latent_std = generator.latent_stats().std.to(objective.observation).item()
     if settings.basis == "data":
         check_cost(objective)  # before the warm start, not after it
-    warm = None
-    if settings.warm_start:
-        warm = solve_map(objective, MAPSettings(steps=settings.map_steps, lr=settings.map_lr, seed=settings.seed,
-                                               precision=settings.precision), init=init)
-        start = warm.latent
-    else:
-        start = (init if init is not None else generator.initial_latent(batch)).to(objective.observation)
+    warm, start = warm_started(objective, settings, init)
     mean = start.detach().clone().requires_grad_(True)
     basis, log_det = data_aligned_basis(objective, start) if settings.basis == "data" else (None, 0.0)
     shape = start.shape if basis is None else start.flatten(1).shape

@@ -19,10 +19,13 @@ from invgen.problem.interfaces import Generator
 class ToyGenerator(Generator):
     """A seeded random decoder: w ``[B, layers, dim]`` -> images ``[B, channels, size, size]`` via tanh.
 
-    ``map(z)`` tiles ``z [B, dim]`` over the layers, so ``w`` is standard normal per layer.
+    ``map(z)`` tiles ``z [B, dim]`` over the layers, so ``w`` is standard normal per layer. ``linear`` makes the
+    decoder one seeded matrix (image = A w, no tanh): with a Gaussian prior and likelihood the posterior is then
+    Gaussian in closed form, which the samplers' tests check against.
     """
 
-    def __init__(self, size: int = 16, channels: int = 1, layers: int = 4, dim: int = 8, seed: int = 0) -> None:
+    def __init__(self, size: int = 16, channels: int = 1, layers: int = 4, dim: int = 8, seed: int = 0,
+                 linear: bool = False) -> None:
         super().__init__()
         if size < 4 or size & (size - 1):
             raise ValueError(f"size must be a power of two >= 4, not {size}")
@@ -39,8 +42,19 @@ class ToyGenerator(Generator):
         self.to_grid = draw(layers * dim, width * 16, fan_in=layers * dim)
         self.convs = nn.ParameterList([draw(width, width, 3, 3, fan_in=width * 9, gain=math.sqrt(2.0)) for _ in range(stages)])
         self.to_image = draw(channels, width, 1, 1, fan_in=width)
+        self.linear = linear
+        self.to_pixels = draw(layers * dim, channels * size * size, fan_in=layers * dim, gain=0.5) if linear else None
+
+    @property
+    def decoder_matrix(self) -> Tensor:
+        """The linear decoder's A ``[layers * dim, channels * size * size]`` (image = w.flatten() @ A)."""
+        if self.to_pixels is None:
+            raise ValueError("the toy generator is linear only when built with linear=True")
+        return self.to_pixels.detach()
 
     def synthesize(self, w: Tensor) -> Tensor:
+        if self.to_pixels is not None:
+            return (w.flatten(1) @ self.to_pixels).view(w.shape[0], self.channels, self.resolution, self.resolution)
         x = (w.flatten(1) @ self.to_grid).view(w.shape[0], -1, 4, 4)
         for kernel in self.convs:
             x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)

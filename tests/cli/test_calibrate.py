@@ -52,7 +52,8 @@ def test_calibrate_stores_a_scale_that_run_applies_to_the_std_map(data, tmp_path
 
 @pytest.mark.parametrize("extra, message", [
     (("--method", "vi", "--calibrate"), "no calibration for toy:size=16,layers=2 with test-topmask"),
-    (("--calibrate",), "--calibrate scales a posterior's std map: it is for --method vi"),
+    (("--calibrate",), "one MAP estimate has nothing to calibrate"),
+    (("--method", "mcmc", "--calibrate"), "MCMC's draws are not calibrated by a fitted scale"),
     (("--method", "vi", "--calibration", "missing.json"), "missing.json: no such calibration file"),
 ])
 def test_run_refuses_a_missing_or_misused_calibration_before_solving(data, tmp_path, extra, message):
@@ -70,3 +71,36 @@ def test_a_calibration_for_another_chain_is_refused(data, tmp_path):
     result = invoke("run", "-g", GENERATOR, "-f", "test-blur:sigma=1", "-i", data / "0.png", "--simulate", *TERMS,
                     "--method", "vi", "--calibration", tmp_path / "c.json", "-o", tmp_path / "out")
     assert result.exit_code == 2 and "fitted for another forward chain" in result.stderr
+
+
+def test_map_modes_get_a_fitted_temperature_that_run_applies_to_their_probabilities(data, tmp_path):
+    made = invoke("calibrate", "-g", GENERATOR, "-f", "test-topmask", "--data", data, *TERMS, "--method", "map",
+                  "--starts", "3", "--steps", "15", "-o", tmp_path / "t.json")
+    assert made.exit_code == 0, made.output
+    assert "mode temperature" in made.stdout and "--method map --starts 3 --calibrate" in made.stdout
+    calibration = load_calibration(tmp_path / "t.json")
+    assert calibration.scale is None and calibration.temperature > 0
+    assert calibration.modes["nll"] <= calibration.modes["nll_uncalibrated"] + 1e-9
+    common = ("run", "-g", GENERATOR, "-f", "test-topmask", "-i", data / "0.png", "--simulate", *TERMS,
+              "--steps", "15", "--starts", "3")
+    for name, extra in (("plain", ()), ("calibrated", ("--calibrate",))):
+        result = invoke(*common, "-o", tmp_path / name, *extra)
+        assert result.exit_code == 0, result.output
+    records = {name: json.loads((tmp_path / name / "run.json").read_text()) for name in ("plain", "calibrated")}
+    for name, temperature in (("plain", 1.0), ("calibrated", calibration.temperature)):
+        modes = records[name]["modes"]
+        evidence = torch.tensor([[-mode["objective"] for mode in modes]], dtype=torch.float64)
+        expected = torch.softmax(evidence / temperature, 1)[0].tolist()
+        assert [mode["probability"] for mode in modes] == pytest.approx(expected, abs=2e-6)
+    assert records["calibrated"]["calibration"]["temperature"] == calibration.temperature
+    refused = invoke("run", "-g", GENERATOR, "-f", "test-topmask", "-i", data / "0.png", "--simulate", *TERMS,
+                     "--method", "vi", "--calibration", tmp_path / "t.json", "-o", tmp_path / "vi")
+    assert refused.exit_code == 2 and "fitted for another objective" in refused.stderr, refused.stderr
+
+
+def test_a_vi_mixture_calibration_holds_a_scale_and_a_temperature(data, tmp_path):
+    made = invoke("calibrate", "-g", GENERATOR, "-f", "test-topmask", "--data", data, *TERMS, *FAST,
+                  "--starts", "2", "-o", tmp_path / "m.json")
+    assert made.exit_code == 0, made.output
+    calibration = load_calibration(tmp_path / "m.json")
+    assert calibration.scale > 0 and calibration.temperature > 0 and calibration.modes["starts"] == 2

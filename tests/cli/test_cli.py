@@ -263,6 +263,8 @@ def test_starts_write_the_ranked_modes(clean_png, tmp_path):
     objectives = [mode["objective"] for mode in record["modes"]]
     assert [mode["file"] for mode in record["modes"]] == ["mode_000.png", "mode_001.png", "mode_002.png"]
     assert objectives == sorted(objectives) and record["solver"]["starts"] == 3
+    probabilities = [mode["probability"] for mode in record["modes"]]
+    assert sum(probabilities) == pytest.approx(1, abs=1e-5) and probabilities == sorted(probabilities, reverse=True)
     assert (out / "mode_000.png").read_bytes() == (out / "reconstruction.png").read_bytes()
 
 
@@ -276,6 +278,21 @@ def test_vi_starts_fit_a_mixture_and_record_its_weights(clean_png, tmp_path):
     assert len(mixture["elbo"]) == 3 and len(mixture["sample_components"]) == 6
     assert set(mixture["sample_components"]) <= {0, 1, 2}
     assert len(list(out.glob("sample_*.png"))) == 6
+
+
+def test_mcmc_writes_samples_and_the_chains_diagnostics(clean_png, tmp_path):
+    out = tmp_path / "mcmc"
+    result = invoke(*RUN, "-f", "test-topmask", "-i", clean_png, "-o", out, "--simulate", "--method", "mcmc",
+                    "--starts", "2", "--samples", "4", "--steps", "20", "--burn-in", "10", "--thin", "2")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "run.json").read_text())
+    assert record["solver"]["method"] == "mcmc" and record["solver"]["thin"] == 2
+    chains = record["chains"]
+    assert set(chains) == {"rhat", "rhat_max_latent", "ess", "ess_min_latent", "acceptance"}
+    assert 0 <= chains["acceptance"] <= 1 and chains["ess"] > 0
+    assert len(record["mixture"]["weights"]) == 2 and len(record["mixture"]["sample_components"]) == 4
+    assert len(list(out.glob("sample_*.png"))) == 4 and (out / "posterior_std.png").exists()
+    assert (out / "components_grid.png").exists()
 
 
 @pytest.mark.parametrize("columns", [60, 80, 200])

@@ -85,3 +85,15 @@ def test_bad_calibration_files_are_refused_in_one_line(tmp_path, content, messag
         path.write_text(content)
     with pytest.raises(InputError, match=message):
         load_calibration(path)
+
+
+def test_calibration_error_by_hand():
+    from invgen.evaluation.calibration import calibration_error
+
+    # bin [0.2, 0.3): p 0.25, 0.25, right once -> |0.25 - 0.5| = 0.25 with weight 2/4;
+    # bin [0.9, 1.0]: p 0.95, 1.0, right twice -> |0.975 - 1| = 0.025 with weight 2/4
+    probabilities = torch.tensor([0.25, 0.25, 0.95, 1.0])
+    correct = torch.tensor([True, False, True, True])
+    assert calibration_error(probabilities, correct) == pytest.approx(0.5 * 0.25 + 0.5 * 0.025)
+    assert calibration_error(torch.tensor([0.7] * 10, dtype=torch.float64),
+                             torch.tensor([True] * 7 + [False] * 3)) == pytest.approx(0.0, abs=1e-12)

@@ -67,7 +67,7 @@ def test_sample_posterior_and_reconstruct_many_refuse_what_would_be_misread(fake
         invgen.reconstruct_many(tmp_path, tmp_path / "out", "toy", forward="test-blur")
     with pytest.raises(UsageError, match=r"unknown keyword 'steps'"):
         invgen.reconstruct_many(tmp_path, tmp_path / "out", "toy", steps=3)
-    with pytest.raises(UsageError, match=r"settings must be MAPSettings or VISettings, not dict"):
+    with pytest.raises(UsageError, match=r"settings must be MAPSettings, VISettings or MCMCSettings, not dict"):
         invgen.reconstruct_many(tmp_path, tmp_path / "out", "toy", settings={"steps": 3})
     assert not (tmp_path / "out").exists()  # nothing claimed
 

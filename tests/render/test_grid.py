@@ -32,3 +32,24 @@ def test_small_tiles_are_enlarged_by_whole_pixels():
 def test_tiles_wider_than_the_minimum_are_left_alone():
     images = torch.zeros(2, 3, 16, 16)
     assert decode(grid_png(images, columns=2, padding=0, min_tile=16)).shape == (16, 32, 3)
+
+
+def test_labels_add_a_strip_under_each_tile_with_its_text():
+    import io
+
+    import pytest
+    import torch
+    from PIL import Image
+
+    from invgen.render.grid import LABEL_HEIGHT, grid_png
+
+    images = -torch.ones(2, 1, 8, 8)
+    plain = Image.open(io.BytesIO(grid_png(images, columns=2)))
+    labelled = Image.open(io.BytesIO(grid_png(images, columns=2, labels=["p=0.700", "p=0.300"])))
+    assert labelled.size == (plain.size[0], plain.size[1] + LABEL_HEIGHT)
+    import numpy as np
+
+    strip = torch.from_numpy(np.asarray(labelled.convert("L")))[10:]
+    assert (strip < 128).any()  # the text is drawn
+    with pytest.raises(ValueError, match="1 labels for 2 images"):
+        grid_png(images, labels=["one"])

@@ -11,7 +11,7 @@ from invgen.errors import SpecError, UsageError
 
 def test_solve_refuses_what_it_cannot_run(toy_problem):
     _, problem = toy_problem
-    with pytest.raises(UsageError, match="MAPSettings or VISettings"):
+    with pytest.raises(UsageError, match="MAPSettings, VISettings or MCMCSettings"):
         invgen.solve(problem, {"steps": 3})
     with pytest.raises(UsageError, match="init and starts > 1 exclude each other"):
         invgen.solve(problem, invgen.VISettings(starts=2), init=torch.zeros(2, 2, 8))

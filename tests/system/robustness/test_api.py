@@ -58,5 +58,5 @@ def test_sample_posterior_refuses_zero_samples_before_any_compute():
 
 def test_solve_refuses_what_is_not_settings():
     problem = invgen.build_problem(DIGIT, "stylegan2-mnist32")
-    with pytest.raises(UserError, match=r"settings must be MAPSettings or VISettings, not dict"):
+    with pytest.raises(UserError, match=r"settings must be MAPSettings, VISettings or MCMCSettings, not dict"):
         invgen.solve(problem, {"steps": 10})

@@ -12,7 +12,7 @@ RUN_OPTIONS = [  # (options added to a valid `invgen run`, message)
     (["--lr", "0"], r"'--lr': must be a finite number > 0"),
     (["--lr", "-0.1"], r"'--lr': must be a finite number > 0"),
     (["--lr", "fast"], r"'--lr'"),
-    (["--method", "mcmc"], r"unknown --method 'mcmc' \(choose map or vi\)"),
+    (["--method", "hmc"], r"unknown --method 'hmc' \(choose map, vi or mcmc\)"),
     (["--method", "vi", "--samples", "1"], r"'--samples': Input should be greater than or equal to 2"),
     (["--method", "vi", "--samples", "100000"], r"'--samples'"),
     (["--method", "vi", "--basis", "pca"], r"basis must be one of latent, data, not 'pca'"),
