@@ -110,6 +110,41 @@ def reliability_figure(curves: list[tuple[str, list[float], list[bool]]], path: 
     figure.savefig(path)
 
 
+def vi_table(root: Path, train_folder: str = "train-vi-mixture-center40",
+             test_folder: str = "vi-mixture4-center40") -> None:
+    """The VI mixture over 4 starts, centre mask 40%: T fitted on the training run's components (the one nearest
+    each truth), the held-out run sampled at that T (``modes_experiment.py --temperature-from``); the T = 1 row
+    redraws the held-out components at T = 1 (classes of the component means, not of new samples)."""
+    train, test = records(root / train_folder), records(root / test_folder)
+    if not train or not test:
+        print(f"\n(VI mixture runs missing: {root / train_folder}, {root / test_folder})")
+        return
+    nearest = torch.tensor([max(range(len(r["component_psnr"])), key=r["component_psnr"].__getitem__) for r in train])
+    evidence_of = lambda found: torch.tensor([r["elbo"] for r in found], dtype=torch.float64)  # noqa: E731
+    temperature = fit_temperature(evidence_of(train), nearest)
+    print(f"\nVI mixture over 4 starts, centre mask 40%: temperature {temperature:.4g} fitted on {len(train)} "
+          f"training digits; {len(test)} held-out digits\n")
+    print("| weights | true digit among the 8 samples | true digit among the 4 components | calibration error "
+          "(ECE, 10 bins) | top weight > 0.999 | 2-std coverage of the hidden pixels (raw std) |")
+    print("|---|---|---|---|---|---|")
+    coverage = sum(r["coverage2_unknown_raw"] for r in test) / len(test)
+    for label, value in (("softmax(ELBO), T = 1", 1.0), (f"softmax(ELBO / {temperature:.4g})", temperature)):
+        probabilities = mode_probabilities(evidence_of(test), value).double()
+        as_modes = [{"mode_classes": r["component_classes"], "label": r["label"]} for r in test]
+        statements, truths = statements_of(as_modes, probabilities)
+        if value == 1.0:
+            drawn = systematic_assignment(probabilities, SAMPLES, torch.Generator().manual_seed(0))
+            among = sum(r["label"] in {r["component_classes"][i] for i in row.tolist()}
+                        for r, row in zip(test, drawn)) / len(test)
+            shown, covered = f"{among:.1%} (component classes)", "- (not sampled at T = 1)"
+        else:
+            shown = f"{sum(r['label'] in r['sample_classes'] for r in test) / len(test):.1%}"
+            covered = f"{coverage:.1%}"
+        print(f"| {label} | {shown} | {sum(r['label'] in r['component_classes'] for r in test) / len(test):.1%} | "
+              f"{calibration_error(torch.tensor(statements), torch.tensor(truths)):.3f} | "
+              f"{(probabilities.max(1).values > 0.999).double().mean().item():.1%} | {covered} |")
+
+
 def main(root: Path, figure: Path | None = None) -> None:
     print("| task | temperature (fitted on) | held-out digits | top mode correct | true digit among the 10 modes "
           "| true digit among 8 samples | calibration error (ECE, 10 bins) | top weight > 0.999 |")
@@ -132,6 +167,7 @@ def main(root: Path, figure: Path | None = None) -> None:
                   f"{row['top_weight_above_0999']:.1%} |")
     if figure is not None and curves:
         reliability_figure(curves, figure)
+    vi_table(root)
 
 
 if __name__ == "__main__":

@@ -65,8 +65,8 @@ for task in sr4 inpaint-center "$CENTER40"; do
     $PY scripts/modes_experiment.py --task "$task" --starts 10 --split train --limit 200 --out $OUT/train-$name
     [ $name = sr4 ] || $PY scripts/modes_experiment.py --task "$task" --starts 10 --out $OUT/modes-$name
 done
-#    and the VI mixture over 4 starts with its temperature fitted on 100 training digits (100 held-out digits)
+#    and the VI mixture over 4 starts with its temperature fitted on 100 training digits (50 held-out digits)
 $PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --split train --limit 100 \
     --out $OUT/train-vi-mixture-center40
-$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 100 \
+$PY scripts/modes_experiment.py --task "$CENTER40" --method vi --starts 4 --limit 50 \
     --temperature-from $OUT/train-vi-mixture-center40 --out $OUT/vi-mixture4-center40
