@@ -26,11 +26,10 @@ from invgen.problem.build import Problem
 from invgen.problem.results import Posterior, Reconstruction
 from invgen.runtime.speed import fast_paths, kept_memory
 from invgen.solvers.map import MAPSettings, Progress, solve_map
-from invgen.solvers.mixture import solve_mixture
+from invgen.solvers.mixture import solve_mixture, systematic_assignment
 from invgen.solvers.mode_weights import mode_probabilities
 from invgen.solvers.vi import VISettings, VIResult, solve_vi
 from invgen.solvers.mcmc import MCMCSettings, mixture_weights, run_chains, summary_diagnostics
-from invgen.solvers.mixture import systematic_assignment
 
 Settings = MAPSettings | VISettings | MCMCSettings
 
@@ -43,7 +42,8 @@ def solve(
     consistency: str = "none",
     temperature: float = 1.0,
 ) -> Reconstruction | Posterior:
-    """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`.
+    """Solve ``problem``: a MAP estimate for :class:`MAPSettings`, a variational posterior for :class:`VISettings`,
+    MALA chains' draws for :class:`MCMCSettings`.
 
     ``init [B, L, D]`` starts MAP (VI: its warm start, or q's mean without one) from given latents; ``callback``
     sees each step's :class:`Progress`.

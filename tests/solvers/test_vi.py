@@ -104,11 +104,10 @@ def test_settings_are_checked():
 
 def test_data_basis_refuses_huge_observations(fake_manager, monkeypatch):
     import invgen.solvers.basis as basis
-
-    import invgen.solvers.vi as vi
+    import invgen.solvers.map as map_solver
 
     monkeypatch.setattr(basis, "MAX_VALUES", 10)
-    monkeypatch.setattr(vi, "solve_map", lambda *a, **k: pytest.fail("refused only after the warm start"))
+    monkeypatch.setattr(map_solver, "solve_map", lambda *a, **k: pytest.fail("refused only after the warm start"))
     generator, forward, observation, objective = _linear_problem(fake_manager)
     with pytest.raises(basis.BasisTooCostly, match=r"has \d+ \(limit 10\); use basis=latent"):
         solve_vi(objective, VISettings(steps=2, map_steps=2, basis="data"))
